@@ -1,0 +1,240 @@
+"""Per-sequence BPTT trainer of a genome (EXAMM ``backpropagate_stochastic``).
+
+Spec asne.md section 4: each epoch shuffles the training series (seeded) and
+makes one update per series: full forward, output error seed, full BPTT, norm
+rescaling (clip above 1, boost below 0.05), Nesterov momentum, parameter clip
+to [-10, 10].  After every epoch the validation MSE and MAE are computed and
+the parameters of the best validation MSE are kept; fitness = that MSE.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..kernels import graph_rnn
+from .graph import compile_genome
+
+NORM_CLIP = 1.0
+NORM_BOOST = 0.05
+PARAM_CLIP = 10.0
+
+
+@dataclass
+class TrainResult:
+    """Outcome of :func:`train_genome`.
+
+    Attributes
+    ----------
+    params : ndarray of float64, shape (n_params,)
+        Flat parameters at the best epoch (layout of
+        :func:`rnnkit.asne.graph.compile_genome`).
+    edge_weights : ndarray of float64, shape (genome.n_edges,)
+        Best-epoch weight of each genome edge, NaN for inactive edges.
+    fitness : float
+        Best validation MSE (mean over series of each series' MSE); ``inf``
+        if training diverged to non-finite values in every epoch.
+    mae : float
+        Validation MAE at that epoch (mean over series of each series' mean
+        absolute error).
+    n_params : int
+    history : ndarray of float64, shape (n_epochs, 3)
+        Per epoch: training MSE (mean over the epoch's series, measured in the
+        forward pass before each update), validation MSE, validation MAE.
+    """
+
+    params: np.ndarray
+    edge_weights: np.ndarray
+    fitness: float
+    mae: float
+    n_params: int
+    history: np.ndarray
+
+
+def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rate=0.001,
+                 momentum=0.9, nesterov="standard", error_seed="corrected", random_state=None):
+    """Train a genome's weights by per-sequence BPTT; return the best-validation state.
+
+    Parameters
+    ----------
+    genome : Genome
+        Exactly one output node.  Edge weights start from
+        ``genome.edge_weight`` where it is given and not NaN, else from
+        U(-0.5, 0.5); cell parameters always from U(-0.5, 0.5).
+    X_train, X_val : list of ndarray, each of shape (T_k, n_inputs)
+    y_train, y_val : list of ndarray, each of shape (T_k,)
+    epochs : int
+        Number of passes over the training series (>= 1).
+    learning_rate : float, default=0.001
+    momentum : float, default=0.9
+    nesterov : {"standard", "faithful"}, default="standard"
+        ``"standard"``: ``v' = mu v - eta g; theta += -mu v + (1 + mu) v'``.
+        ``"faithful"`` (``adding_ant_colony`` branch): ``m = mu v;
+        v' = m - eta g_prev; theta += m + (1 + mu) v'`` with ``g_prev`` the
+        previous update's rescaled gradient (0 before the first).
+    error_seed : {"corrected", "faithful"}, default="corrected"
+        ``"corrected"``: ``delta_t = 2 (y_hat - y) / T`` (the MSE gradient);
+        ``"faithful"``: ``delta_t = (y_hat - y) * 2 * MSE / T``.
+    random_state : int, Generator or None
+        Seeds the initial parameters and the per-epoch shuffles.
+
+    Returns
+    -------
+    TrainResult
+    """
+    if nesterov not in ("standard", "faithful"):
+        raise ValueError(f"nesterov must be 'standard' or 'faithful', got {nesterov!r}.")
+    if error_seed not in ("corrected", "faithful"):
+        raise ValueError(f"error_seed must be 'corrected' or 'faithful', got {error_seed!r}.")
+    epochs = int(epochs)
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}.")
+    graph = compile_genome(genome)
+    if len(graph.out_pos) != 1:
+        raise ValueError(f"train_genome needs exactly one output node, the genome has "
+                         f"{len(graph.out_pos)} active outputs.")
+    X_train, y_train = _check_series(X_train, y_train, graph.n_inputs, "training")
+    X_val, y_val = _check_series(X_val, y_val, graph.n_inputs, "validation")
+    rng = np.random.default_rng(random_state)
+    params = initial_params(genome, graph, rng)
+
+    H, S, DH = graph_rnn.workspace(graph, max(len(x) for x in X_train + X_val))
+    grad = np.zeros(graph.n_params)
+    velocity = np.zeros(graph.n_params)
+    g_prev = np.zeros(graph.n_params)
+    mu, eta = float(momentum), float(learning_rate)
+    history = np.empty((epochs, 3))
+    best = (np.inf, np.nan, params.copy())
+    for epoch in range(epochs):
+        train_mse = 0.0
+        for k in rng.permutation(len(X_train)):
+            X, y = X_train[k], y_train[k]
+            T = len(y)
+            err = graph_rnn.forward(graph, params, X, H, S)[:, 0] - y
+            mse = float(np.dot(err, err)) / T
+            train_mse += mse
+            scale = 2.0 / T if error_seed == "corrected" else 2.0 * mse / T
+            graph_rnn.backward(graph, params, X, (err * scale)[:, None], H, S, DH, grad)
+            _rescale(grad)
+            if nesterov == "standard":
+                v_new = mu * velocity - eta * grad
+                params += (1.0 + mu) * v_new - mu * velocity
+            else:
+                m = mu * velocity
+                v_new = m - eta * g_prev
+                params += m + (1.0 + mu) * v_new
+                g_prev[:] = grad
+            velocity = v_new
+            np.clip(params, -PARAM_CLIP, PARAM_CLIP, out=params)
+        val_mse, val_mae = _evaluate(graph, params, X_val, y_val, H, S)
+        history[epoch] = train_mse / len(X_train), val_mse, val_mae
+        if val_mse < best[0]:
+            best = (val_mse, val_mae, params.copy())
+    fitness, mae, best_params = best
+    edge_weights = np.full(genome.n_edges, np.nan)
+    active = graph.edge_param >= 0
+    edge_weights[active] = best_params[graph.edge_param[active]]
+    return TrainResult(params=best_params, edge_weights=edge_weights, fitness=float(fitness),
+                       mae=float(mae), n_params=graph.n_params, history=history)
+
+
+def predict_genome(genome, params, X_list):
+    """Run a trained genome over each series.
+
+    Parameters
+    ----------
+    genome : Genome
+    params : ndarray of float64, shape (n_params,)
+        Flat parameters, e.g. ``TrainResult.params``.
+    X_list : list of ndarray, each of shape (T_k, n_inputs)
+
+    Returns
+    -------
+    list of ndarray, each of shape (T_k,)
+        The output node's value at every step.
+    """
+    graph = compile_genome(genome)
+    if len(graph.out_pos) != 1:
+        raise ValueError(f"predict_genome needs exactly one output node, the genome has "
+                         f"{len(graph.out_pos)} active outputs.")
+    params = np.ascontiguousarray(params, dtype=np.float64)
+    if params.shape != (graph.n_params,):
+        raise ValueError(f"params has shape {params.shape}, the genome needs ({graph.n_params},).")
+    X_list, _ = _check_series(X_list, None, graph.n_inputs, "input")
+    H, S, _ = graph_rnn.workspace(graph, max(len(x) for x in X_list))
+    return [graph_rnn.forward(graph, params, X, H, S)[:, 0].copy() for X in X_list]
+
+
+def initial_params(genome, graph, rng):
+    """Initial flat parameters: U(-0.5, 0.5), edge weights from the genome where given.
+
+    Parameters
+    ----------
+    genome : Genome
+    graph : CompiledGraph
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of float64, shape (graph.n_params,)
+    """
+    params = rng.uniform(-0.5, 0.5, graph.n_params)
+    if genome.edge_weight is not None:
+        w = np.asarray(genome.edge_weight, dtype=np.float64)
+        if w.shape != (genome.n_edges,):
+            raise ValueError(f"genome.edge_weight has shape {w.shape}, expected ({genome.n_edges},).")
+        use = (graph.edge_param >= 0) & ~np.isnan(w)
+        params[graph.edge_param[use]] = w[use]
+    return params
+
+
+def _rescale(grad):
+    """Norm clip (> 1 -> 1) and boost (< 0.05 -> 0.05), in place."""
+    norm = float(np.sqrt(np.dot(grad, grad)))
+    if norm > NORM_CLIP:
+        grad *= NORM_CLIP / norm
+    elif 0.0 < norm < NORM_BOOST:
+        grad *= NORM_BOOST / norm
+
+
+def _evaluate(graph, params, X_list, y_list, H, S):
+    """Mean over series of each series' MSE and MAE."""
+    mse = mae = 0.0
+    for X, y in zip(X_list, y_list):
+        err = graph_rnn.forward(graph, params, X, H, S)[:, 0] - y
+        mse += float(np.dot(err, err)) / len(y)
+        mae += float(np.abs(err).mean())
+    n = len(X_list)
+    mse, mae = mse / n, mae / n
+    if not np.isfinite(mse):
+        return np.inf, np.nan
+    return mse, mae
+
+
+def _check_series(X_list, y_list, n_inputs, what):
+    """Validate a list of (T_k, n_inputs) series and their (T_k,) targets."""
+    if isinstance(X_list, np.ndarray) and X_list.ndim == 2:
+        raise ValueError(f"{what} X must be a list of 2-D arrays (one per series), got one 2-D "
+                         f"array of shape {X_list.shape}; wrap it in a list.")
+    X_out = [np.ascontiguousarray(x, dtype=np.float64) for x in X_list]
+    if not X_out:
+        raise ValueError(f"No {what} series given.")
+    for k, x in enumerate(X_out):
+        if x.ndim != 2 or x.shape[1] != n_inputs:
+            raise ValueError(f"{what} series {k} has shape {x.shape}; expected (T, {n_inputs}).")
+        if x.shape[0] == 0:
+            raise ValueError(f"{what} series {k} is empty.")
+        if not np.isfinite(x).all():
+            raise ValueError(f"{what} series {k} contains NaN or infinite values.")
+    if y_list is None:
+        return X_out, None
+    y_out = [np.ascontiguousarray(y, dtype=np.float64) for y in y_list]
+    if len(y_out) != len(X_out):
+        raise ValueError(f"{len(X_out)} {what} input series but {len(y_out)} target series.")
+    for k, (x, y) in enumerate(zip(X_out, y_out)):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y_out[k] = y[:, 0].copy()
+        if y.shape != (x.shape[0],):
+            raise ValueError(f"{what} target {k} has shape {y.shape}; expected ({x.shape[0]},) "
+                             "to match its input series.")
+        if not np.isfinite(y).all():
+            raise ValueError(f"{what} target {k} contains NaN or infinite values.")
+    return X_out, y_out
