@@ -114,16 +114,7 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
             scale = 2.0 / T if error_seed == "corrected" else 2.0 * mse / T
             graph_rnn.backward(graph, params, X, (err * scale)[:, None], H, S, DH, grad)
             _rescale(grad)
-            if nesterov == "standard":
-                v_new = mu * velocity - eta * grad
-                params += (1.0 + mu) * v_new - mu * velocity
-            else:
-                m = mu * velocity
-                v_new = m - eta * g_prev
-                params += m + (1.0 + mu) * v_new
-                g_prev[:] = grad
-            velocity = v_new
-            np.clip(params, -PARAM_CLIP, PARAM_CLIP, out=params)
+            _nesterov_step(params, velocity, grad, g_prev, mu, eta, nesterov)
         val_mse, val_mae = _evaluate(graph, params, X_val, y_val, H, S)
         history[epoch] = train_mse / len(X_train), val_mse, val_mae
         if val_mse < best[0]:
@@ -193,6 +184,25 @@ def _rescale(grad):
         grad *= NORM_CLIP / norm
     elif 0.0 < norm < NORM_BOOST:
         grad *= NORM_BOOST / norm
+
+
+def _nesterov_step(params, velocity, grad, g_prev, mu, eta, variant):
+    """One Nesterov update and the parameter clip, in place (spec section 4, step 4-5).
+
+    ``"standard"``: ``v' = mu v - eta g; theta += -mu v + (1 + mu) v'``.
+    ``"faithful"``: ``m = mu v; v' = m - eta g_prev; theta += m + (1 + mu) v'``,
+    then ``g_prev <- g``.
+    """
+    if variant == "standard":
+        v_new = mu * velocity - eta * grad
+        params += (1.0 + mu) * v_new - mu * velocity
+    else:
+        m = mu * velocity
+        v_new = m - eta * g_prev
+        params += m + (1.0 + mu) * v_new
+        g_prev[:] = grad
+    velocity[:] = v_new
+    np.clip(params, -PARAM_CLIP, PARAM_CLIP, out=params)
 
 
 def _evaluate(graph, params, X_list, y_list, H, S):
