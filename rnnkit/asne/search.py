@@ -1,0 +1,337 @@
+"""The asynchronous ASNE main loop (spec asne.md section 9).
+
+The colony makes a candidate whenever a worker is free and is updated as each
+result returns; there are no generations.  With one worker and no executor
+the loop runs in this process and is reproducible from ``random_state``.
+The whole state (colony, population, history, random generator) can be
+saved to a checkpoint and resumed.
+"""
+import os
+import pickle
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+import multiprocessing
+
+import numpy as np
+
+from .ants import build_genome, march
+from .colony import TAU_MAX0, Colony
+from .config import make_config
+from .lamarck import update_colony_weights
+from .pheromones import evaporate, forward_bias, penalize, regularization, reward
+from .population import Member, Population, structure_key
+
+CHECKPOINT_VERSION = 1
+
+HISTORY_FIELDS = ("candidate", "fitness", "mae", "n_params", "n_nodes", "n_edges",
+                  "n_recurrent", "decision", "retries", "train_seconds", "wall_seconds")
+
+
+@dataclass
+class Candidate:
+    """A generated RNN waiting for training."""
+
+    index: int
+    genome: object
+    seed: int
+    retries: int
+
+
+class ColonyCollapsedError(RuntimeError):
+    """Raised when no march reaches an output within ``max_retries`` attempts."""
+
+
+class ASNESearch:
+    """Colony, population and history of one search.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of input features (input nodes).
+    config : SearchConfig, optional
+        Defaults to ``make_config("intended")``.
+    trainer : callable, optional
+        ``trainer(genome, X_train, y_train, X_val, y_val, *, epochs,
+        random_state, **trainer_kwargs)`` returning an object with
+        ``fitness``, ``mae``, ``params``, ``edge_weights`` and ``n_params``.
+        Defaults to :func:`rnnkit.asne.training.train_genome`.  Must be
+        picklable (a module-level function) for process pools.
+    trainer_kwargs : dict, optional
+        Passed to every trainer call (e.g. ``epochs``, ``learning_rate``).
+    random_state : int or None
+    verbose : int
+        0 silent, 1 a line every 10 candidates, 2 a line per candidate.
+
+    Attributes
+    ----------
+    colony : Colony
+    population : Population
+    history : list of dict
+        One record per returned candidate, in completion order, with keys
+        :data:`HISTORY_FIELDS`.
+    n_generated, n_retries, n_guard_restarts : int
+    """
+
+    def __init__(self, n_inputs, config=None, *, trainer=None, trainer_kwargs=None,
+                 random_state=None, verbose=0):
+        self.config = make_config() if config is None else config
+        self.n_inputs = int(n_inputs)
+        self.trainer = trainer
+        self.trainer_kwargs = dict(trainer_kwargs or {})
+        self.verbose = verbose
+        self.rng = np.random.default_rng(random_state)
+        c = self.config
+        self.colony = Colony(self.n_inputs, c.hidden_layers, c.hidden_nodes, 1,
+                             c.max_recurrent_depth, random_state=self.rng)
+        if c.use_bias:
+            forward_bias(self.colony, cap=TAU_MAX0)
+        self.population = Population(c.population_size)
+        self.history = []
+        self.n_generated = 0
+        self.n_retries = 0
+        self.n_guard_restarts = 0
+        self._wall = 0.0
+
+    # ------------------------------------------------------------ one step
+    def propose(self):
+        """Evaporate, march (retrying until an output is reached) and build a candidate.
+
+        Returns
+        -------
+        Candidate
+
+        Raises
+        ------
+        ColonyCollapsedError
+            After ``config.max_retries`` marches without a reachable output.
+        """
+        c = self.config
+        include_out = c.evaporate_output_types
+        for attempt in range(c.max_retries):
+            evaporate(self.colony, c.evaporation, include_outputs=include_out)
+            walk = march(self.colony, c, self.rng)
+            self.n_guard_restarts += walk.guard_restarts
+            genome = build_genome(self.colony, walk, self.rng, io_cells=c.io_cells,
+                                  colony_weights=c.lamarck_init)
+            if genome.reaches_output():
+                break
+            self.n_retries += 1
+        else:
+            raise ColonyCollapsedError(
+                f"no march reached an output in {c.max_retries} attempts; "
+                f"the colony has collapsed (tau_max={self.colony.tau_max:.3g})")
+        cand = Candidate(self.n_generated, genome, int(self.rng.integers(2 ** 31 - 1)), attempt)
+        self.n_generated += 1
+        return cand
+
+    def receive(self, cand, result, train_seconds=np.nan):
+        """Update colony weights, population and pheromones with a trained candidate.
+
+        Returns
+        -------
+        decision : {"insert", "replace", "reject", "penalize"}
+        """
+        c, genome = self.config, cand.genome
+        f = float(result.fitness)
+        key = structure_key(genome)
+        decision = self.population.decide(f, key)
+        inserted = decision in ("insert", "replace")
+        if np.isfinite(f):
+            update_colony_weights(self.colony, genome, result.edge_weights, f, c,
+                                  self.population, inserted)
+        if inserted:
+            member = Member(f, float(result.mae), genome, np.asarray(result.params),
+                            np.asarray(result.edge_weights), int(result.n_params),
+                            cand.index, key)
+            self.population.apply(member, decision)
+            reg = regularization(result.edge_weights, c.effective_weight_reg, c.weight_norm,
+                                 c.signed_l1)
+            reward(self.colony, genome, f, c, reg)
+        elif decision == "penalize":
+            penalize(self.colony, genome, c)
+        node_active, edge_active = genome.active_elements()
+        self.history.append({
+            "candidate": cand.index, "fitness": f, "mae": float(result.mae),
+            "n_params": int(result.n_params), "n_nodes": int(node_active.sum()),
+            "n_edges": int(edge_active.sum()),
+            "n_recurrent": int((edge_active & (genome.edge_skip > 0)).sum()),
+            "decision": decision, "retries": cand.retries,
+            "train_seconds": float(train_seconds), "wall_seconds": self._wall,
+        })
+        self._report()
+        return decision
+
+    # ------------------------------------------------------------ the loop
+    def run(self, X_train, y_train, X_val, y_val, n_candidates, *, n_jobs=1, executor=None,
+            checkpoint=None, checkpoint_every=10, mp_context="spawn"):
+        """Search until ``n_candidates`` results have returned in total.
+
+        Parameters
+        ----------
+        X_train, X_val : list of ndarray of shape (n_steps, n_inputs)
+        y_train, y_val : list of ndarray of shape (n_steps,)
+        n_candidates : int
+            Total number of trained candidates (including those of a resumed run).
+        n_jobs : int
+            Number of candidates in flight.  With ``executor=None`` and
+            ``n_jobs == 1`` training runs in this process (reproducible);
+            ``n_jobs > 1`` starts a local process pool.
+        executor : concurrent.futures.Executor, optional
+            Any executor, e.g. ``distributed.Client(...).get_executor()``;
+            ``n_jobs`` candidates are kept in flight on it.  The data travel
+            with every task.
+        checkpoint : str or path, optional
+            Saved every ``checkpoint_every`` results and at the end.
+        mp_context : str
+            Start method of the local pool ("spawn", "fork", "forkserver").
+
+        Returns
+        -------
+        self
+        """
+        trainer = self._resolve_trainer()
+        data = (list(X_train), list(y_train), list(X_val), list(y_val))
+        n_jobs = int(n_jobs)
+        if n_jobs < 1:
+            raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
+        start = time.perf_counter() - self._wall
+        since_save = 0
+
+        def tick():
+            self._wall = time.perf_counter() - start
+
+        def maybe_save(force=False):
+            nonlocal since_save
+            since_save += 1
+            if checkpoint is not None and (force or since_save >= checkpoint_every):
+                self.save(checkpoint)
+                since_save = 0
+
+        if executor is None and n_jobs == 1:
+            while len(self.history) < n_candidates:
+                cand = self.propose()
+                result, seconds = _evaluate(trainer, cand.genome, data, cand.seed,
+                                            self.trainer_kwargs)
+                tick()
+                self.receive(cand, result, seconds)
+                maybe_save()
+        else:
+            own = executor is None
+            if own:
+                ctx = multiprocessing.get_context(mp_context)
+                executor = ProcessPoolExecutor(n_jobs, mp_context=ctx, initializer=_init_worker,
+                                               initargs=(data,))
+            payload = None if own else data
+            in_flight = {}
+            try:
+                while True:
+                    while (len(in_flight) < n_jobs
+                           and len(self.history) + len(in_flight) < n_candidates):
+                        cand = self.propose()
+                        fut = executor.submit(_evaluate, trainer, cand.genome, payload,
+                                              cand.seed, self.trainer_kwargs)
+                        in_flight[fut] = cand
+                    if not in_flight:
+                        break
+                    done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                    for fut in sorted(done, key=lambda f: in_flight[f].index):
+                        cand = in_flight.pop(fut)
+                        result, seconds = fut.result()
+                        tick()
+                        self.receive(cand, result, seconds)
+                        maybe_save()
+            finally:
+                for fut in in_flight:
+                    fut.cancel()
+                if own:
+                    executor.shutdown(wait=True, cancel_futures=True)
+        tick()
+        if checkpoint is not None:
+            self.save(checkpoint)
+        return self
+
+    # ------------------------------------------------------------ results
+    @property
+    def best(self):
+        """The best :class:`Member` so far (None before the first result)."""
+        return self.population.best
+
+    def history_arrays(self):
+        """The history as a dict of arrays (one entry per returned candidate)."""
+        return {k: np.array([h[k] for h in self.history]) for k in HISTORY_FIELDS}
+
+    # ------------------------------------------------------------ checkpoints
+    def save(self, path):
+        """Write the search state atomically to ``path`` (pickle)."""
+        state = {"version": CHECKPOINT_VERSION, "config": self.config, "n_inputs": self.n_inputs,
+                 "trainer_kwargs": self.trainer_kwargs, "colony": self.colony.state(),
+                 "population": self.population.members, "history": self.history,
+                 "rng": self.rng.bit_generator.state, "n_generated": self.n_generated,
+                 "n_retries": self.n_retries, "n_guard_restarts": self.n_guard_restarts,
+                 "wall": self._wall}
+        path = os.fspath(path)
+        tmp = f"{path}.tmp{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path, *, trainer=None, verbose=0):
+        """Rebuild a search from :meth:`save`'s file; continue it with :meth:`run`."""
+        with open(path, "rb") as fh:
+            state = pickle.load(fh)
+        if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
+            raise ValueError(f"{path!r} is not an ASNE checkpoint of version {CHECKPOINT_VERSION}")
+        self = cls(state["n_inputs"], state["config"], trainer=trainer,
+                   trainer_kwargs=state["trainer_kwargs"], verbose=verbose)
+        self.colony.set_state(state["colony"])
+        self.population.members = list(state["population"])
+        self.history = list(state["history"])
+        self.rng.bit_generator.state = state["rng"]
+        self.n_generated = state["n_generated"]
+        self.n_retries = state["n_retries"]
+        self.n_guard_restarts = state["n_guard_restarts"]
+        self._wall = state["wall"]
+        return self
+
+    # ------------------------------------------------------------ helpers
+    def _resolve_trainer(self):
+        if self.trainer is not None:
+            return self.trainer
+        try:
+            from .training import train_genome
+        except ImportError as exc:  # pragma: no cover - depends on the colleague's module
+            raise ImportError("rnnkit.asne.training.train_genome is not available; pass "
+                              "trainer=... (e.g. rnnkit.asne._testing.surrogate_train)") from exc
+        return train_genome
+
+    def _report(self):
+        if not self.verbose:
+            return
+        h = self.history[-1]
+        n = len(self.history)
+        if self.verbose >= 2 or n % 10 == 0:
+            best = self.population.best
+            print(f"[ASNE] {n:5d} candidates  {h['wall_seconds']:8.1f}s  "
+                  f"last f={h['fitness']:.4g} ({h['decision']}, {h['n_nodes']} nodes, "
+                  f"{h['n_edges']} edges)  best f={best.fitness:.4g} mae={best.mae:.4g}"
+                  if best is not None else f"[ASNE] {n} candidates", file=sys.stdout, flush=True)
+
+
+_WORKER_DATA = None
+
+
+def _init_worker(data):
+    global _WORKER_DATA
+    _WORKER_DATA = data
+
+
+def _evaluate(trainer, genome, data, seed, kwargs):
+    """Train one candidate (runs in a worker); returns ``(result, seconds)``."""
+    if data is None:
+        data = _WORKER_DATA
+    t0 = time.perf_counter()
+    result = trainer(genome, *data, random_state=seed, **kwargs)
+    return result, time.perf_counter() - t0
