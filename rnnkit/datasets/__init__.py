@@ -1,4 +1,5 @@
 """Loaders of the real public data formats and HDF5 helpers."""
+from .hdf5 import iter_batches, load_hdf5, write_hdf5
 from .mnist import load_mnist, read_idx
 from .strokes import (load_stroke_dir, load_strokes, mnist_to_strokes,
                       pack_sequences, strokes_to_points, thin_images,
@@ -6,6 +7,7 @@ from .strokes import (load_stroke_dir, load_strokes, mnist_to_strokes,
 
 __all__ = [
     "load_mnist", "read_idx",
+    "write_hdf5", "load_hdf5", "iter_batches",
     "load_strokes", "load_stroke_dir", "strokes_to_points",
     "mnist_to_strokes", "thin_images", "pack_sequences", "unpack_sequences",
 ]
