@@ -1,0 +1,451 @@
+"""Pure RNN-ELM estimators: a random layer of dense clusters and a ridge readout."""
+import time
+from numbers import Integral, Real
+
+import h5py
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+
+from ..kernels.gnetwork import ClusterParams
+from ._rows import RowSource
+from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
+                            scale_to_max)
+from .readout import SOLVERS, GramAccumulator
+
+
+class _BaseRNNELM(BaseEstimator):
+    """Shared machinery: random cluster layer, streamed Phi/Psi, lazy solve."""
+
+    _parameter_constraints = {
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions(set(SOLVERS))],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_preactivation": [Interval(Real, 0, None, closed="neither")],
+        "scale_rows": [Interval(Integral, 1, None, closed="left"), None],
+        "cluster_size": [Interval(Integral, 2, None, closed="left")],
+        "interaction_prob": [Interval(Real, 0, 1, closed="right")],
+        "lambda_plus": [Interval(Real, 0, None, closed="neither")],
+        "lambda_minus": [Interval(Real, 0, None, closed="neither")],
+        "firing_rate": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, n_hidden=1000, *, alpha=1e-7, solver="cholesky", batch_size=2000,
+                 max_preactivation=0.1, scale_rows=None, cluster_size=20,
+                 interaction_prob=0.05, lambda_plus=0.005, lambda_minus=0.005,
+                 firing_rate=0.001, random_state=None, verbose=0):
+        self.n_hidden = n_hidden
+        self.alpha = alpha
+        self.solver = solver
+        self.batch_size = batch_size
+        self.max_preactivation = max_preactivation
+        self.scale_rows = scale_rows
+        self.cluster_size = cluster_size
+        self.interaction_prob = interaction_prob
+        self.lambda_plus = lambda_plus
+        self.lambda_minus = lambda_minus
+        self.firing_rate = firing_rate
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fitting -------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit from scratch: draw the layer, set its scale, accumulate and solve.
+
+        Any earlier ``fit`` or ``partial_fit`` state is discarded.
+
+        Parameters
+        ----------
+        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
+            Nonnegative input (see :class:`rnnkit.NonNegativeScaler`).  Datasets
+            on disk are read ``batch_size`` rows at a time.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        source = RowSource(X, type(self).__name__, self)
+        targets, target_attrs = self._fit_targets(y, source.n_samples)
+        state = self._new_state(source, targets)
+        self._accumulate(state, source, targets)
+        output_weights = state["accumulator"].solve(self.alpha, self.solver)
+        self._commit(state, source, target_attrs)
+        self._output_weights = output_weights
+        return self
+
+    def partial_fit(self, X, y, **kwargs):
+        """Accumulate one chunk of data; the readout is solved when next needed.
+
+        The first call draws the layer and sets its scale from its own rows
+        (the first ``scale_rows`` of them if set).  Later calls add to the same
+        sums, so a sequence of calls over chunks reproduces ``fit`` on their
+        concatenation when both use the same scale rows.  A call that raises
+        leaves the model as it was.
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "input_weights_")
+        if first:
+            self._validate_params()
+        source = RowSource(X, type(self).__name__, self)
+        if not first:
+            self._check_n_features(source)
+        targets, target_attrs = self._partial_fit_targets(y, source.n_samples, first, **kwargs)
+        if source.on_disk:  # validate every chunk before touching the sums
+            for _ in source.chunks(self.batch_size):
+                pass
+        if first:
+            state = self._new_state(source, targets)
+            self._accumulate(state, source, targets)
+            self._commit(state, source, target_attrs)
+        else:
+            state = {"weights": self.input_weights_, "accumulator": self._accumulator}
+            self._accumulate(state, source, targets)
+        self._output_weights = None
+        return self
+
+    def _new_state(self, source, targets):
+        rng = check_random_state(self.random_state)
+        params = self._cluster_params()
+        weights = draw_input_weights(rng, source.n_features, self.n_hidden, source.dtype)
+        scale_stop = source.n_samples if self.scale_rows is None else self.scale_rows
+        t0 = time.perf_counter()
+        largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
+                                    params.zeta0)
+        scale = scale_to_max(weights, largest, self.max_preactivation)
+        self._log(f"scale pass over {min(scale_stop, source.n_samples)} rows: "
+                  f"max pre-activation {largest:.4g}, {time.perf_counter() - t0:.1f} s")
+        return {
+            "weights": weights,
+            "scale": scale,
+            "scale_rows": min(scale_stop, source.n_samples),
+            "accumulator": GramAccumulator(self.n_hidden, targets.shape[1]),
+        }
+
+    def _accumulate(self, state, source, targets):
+        weights, accumulator = state["weights"], state["accumulator"]
+        params, bias = self._cluster_params(), self._cluster_params().zeta0
+        t0 = time.perf_counter()
+        for start, X in source.chunks(self.batch_size):
+            H = cluster_activation(X, weights, bias, params)
+            accumulator.add(H, targets[start:start + X.shape[0]])
+            self._log(f"accumulated {start + X.shape[0]}/{source.n_samples} rows, "
+                      f"{time.perf_counter() - t0:.1f} s")
+
+    def _commit(self, state, source, target_attrs):
+        for name, value in target_attrs.items():
+            setattr(self, name, value)
+        self.input_weights_ = state["weights"]
+        self.preactivation_scale_ = state["scale"]
+        self.n_scale_rows_ = state["scale_rows"]
+        self._accumulator = state["accumulator"]
+        self.n_features_in_ = source.n_features
+
+    # -- prediction ----------------------------------------------------------
+
+    @property
+    def coef_(self):
+        """Output weights, shape (n_hidden, n_outputs); solved lazily after partial_fit."""
+        check_is_fitted(self, "input_weights_")
+        if self._output_weights is None:
+            t0 = time.perf_counter()
+            self._output_weights = self._accumulator.solve(self.alpha, self.solver)
+            self._log(f"solved readout in {time.perf_counter() - t0:.1f} s")
+        return self._output_weights
+
+    @property
+    def n_samples_seen_(self):
+        """Number of training rows accumulated in the readout sums."""
+        check_is_fitted(self, "input_weights_")
+        return self._accumulator.n_samples
+
+    def transform_hidden(self, X):
+        """Hidden-layer output ``H``, shape (n_samples, n_hidden)."""
+        check_is_fitted(self, "input_weights_")
+        source = self._predict_source(X)
+        return np.vstack([cluster_activation(Xb, self.input_weights_, self._bias, self._params)
+                          for _, Xb in source.chunks(self.batch_size)])
+
+    def _raw_output(self, X):
+        """``H @ coef_`` computed chunk by chunk, shape (n_samples, n_outputs)."""
+        check_is_fitted(self, "input_weights_")
+        source = self._predict_source(X)
+        coef = self.coef_.astype(self.input_weights_.dtype, copy=False)
+        out = np.empty((source.n_samples, coef.shape[1]), dtype=coef.dtype)
+        for start, Xb in source.chunks(self.batch_size):
+            H = cluster_activation(Xb, self.input_weights_, self._bias, self._params)
+            out[start:start + Xb.shape[0]] = H @ coef
+        return out
+
+    def _predict_source(self, X):
+        if not isinstance(X, (h5py.Dataset, np.memmap)):
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        source = RowSource(X, type(self).__name__, self)
+        self._check_n_features(source)
+        return source
+
+    def _check_n_features(self, source):
+        if source.n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {source.n_features} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+
+    # -- helpers -------------------------------------------------------------
+
+    def _cluster_params(self):
+        return ClusterParams(n=self.cluster_size, p=self.interaction_prob,
+                             lambda_plus=self.lambda_plus, lambda_minus=self.lambda_minus,
+                             r=self.firing_rate)
+
+    @property
+    def _params(self):
+        return self._cluster_params()
+
+    @property
+    def _bias(self):
+        return self._cluster_params().zeta0
+
+    def _log(self, message):
+        if self.verbose:
+            print(f"[{type(self).__name__}] {message}", flush=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+
+class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
+    """Pure RNN-ELM classifier: random dense-cluster layer + closed-form readout.
+
+    The hidden layer is ``H = zeta([X, zeta(0)] W)`` with random nonnegative
+    ``W ~ U[0, 1]`` scaled so the largest training pre-activation is
+    ``max_preactivation``; the readout solves ``(Phi + alpha I) beta = Psi``
+    with ``Phi = H'H`` and ``Psi = H'Y`` (Y one-hot) accumulated in float64
+    over chunks of ``batch_size`` rows, so ``H`` is never held whole.
+
+    Parameters
+    ----------
+    n_hidden : int, default=1000
+        Number of clusters in the hidden layer (the paper's hidden width).
+    alpha : float, default=1e-7
+        Ridge term added to the diagonal of ``Phi`` (the paper's 1/kappa).
+    solver : {"cholesky", "pinv"}, default="cholesky"
+        ``"cholesky"``: ridge solve by Cholesky factorization, falling back to
+        an eigendecomposition with a warning if ``Phi + alpha I`` is not
+        positive definite.  ``"pinv"``: the reference code's unregularized
+        minimum-norm solution ``pinv(H) Y``, computed from ``Phi``.
+    batch_size : int, default=2000
+        Rows per chunk when accumulating and predicting.
+    max_preactivation : float, default=0.1
+        Largest training pre-activation after scaling the random weights.
+    scale_rows : int or None, default=None
+        Rows used to find that maximum: all training rows in ``fit`` (an
+        exact extra pass) and the first call's rows in ``partial_fit`` when
+        None; the first ``scale_rows`` rows otherwise.
+    cluster_size, interaction_prob, lambda_plus, lambda_minus, firing_rate : \
+            int, float, float, float, float
+        Cluster parameters n, p, lambda+, lambda-, r (defaults 20, 0.05,
+        0.005, 0.005, 0.001).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random weights.
+    verbose : int, default=0
+        Print progress per chunk.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    input_weights_ : ndarray of shape (n_features + 1, n_hidden)
+        Scaled random weights; the last row multiplies the bias column zeta(0).
+    preactivation_scale_ : float
+        Factor applied to the U[0, 1] draw.
+    n_scale_rows_ : int
+        Rows the scale was computed from.
+    coef_ : ndarray of shape (n_hidden, n_classes)
+        Readout weights (solved lazily after ``partial_fit``).
+    n_samples_seen_ : int
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from rnnkit import NonNegativeScaler, RNNELMClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = make_pipeline(NonNegativeScaler(), RNNELMClassifier(500, random_state=0))
+    >>> clf.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.9
+    True
+    """
+
+    def _fit_targets(self, y, n_samples):
+        y = self._check_y(y, n_samples)
+        check_classification_targets(y)
+        binarizer = LabelBinarizer().fit(y)
+        return _one_hot(binarizer, y), {"_binarizer": binarizer, "classes_": binarizer.classes_}
+
+    def _partial_fit_targets(self, y, n_samples, first, classes=None):
+        y = self._check_y(y, n_samples)
+        check_classification_targets(y)
+        if first:
+            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+            if classes is not None and not np.isin(np.unique(y), labels).all():
+                raise ValueError(f"y has labels not in classes={labels.tolist()}.")
+            binarizer = LabelBinarizer().fit(labels)
+            if len(binarizer.classes_) < 2:
+                raise ValueError(
+                    "The first call to partial_fit needs at least 2 classes; pass all "
+                    "labels with classes=."
+                )
+            return _one_hot(binarizer, y), {"_binarizer": binarizer,
+                                            "classes_": binarizer.classes_}
+        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} differs from the classes of the "
+                f"first call to partial_fit: {self.classes_.tolist()}."
+            )
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} not seen in the first call to "
+                f"partial_fit (classes {self.classes_.tolist()}). Pass every label with "
+                "classes= on the first call."
+            )
+        return _one_hot(self._binarizer, y), {}
+
+    def partial_fit(self, X, y, classes=None):
+        """Accumulate one chunk of data; the readout is solved when next needed.
+
+        Parameters
+        ----------
+        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), optional
+            All labels, needed on the first call when that chunk does not
+            contain every class.  Unknown labels later raise ValueError.
+
+        Returns
+        -------
+        self
+        """
+        return super().partial_fit(X, y, classes=classes)
+
+    @staticmethod
+    def _check_y(y, n_samples):
+        y = column_or_1d(np.asarray(y), warn=True)
+        if y.shape[0] != n_samples:
+            raise ValueError(
+                f"Found input variables with inconsistent numbers of samples: "
+                f"[{n_samples}, {y.shape[0]}]"
+            )
+        return y
+
+    def decision_function(self, X):
+        """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes."""
+        scores = self._raw_output(X)
+        if scores.shape[1] == 2:
+            return scores[:, 1] - scores[:, 0]
+        return scores
+
+    def predict(self, X):
+        """Class with the largest readout score, shape (n_samples,)."""
+        scores = self._raw_output(X)
+        return self.classes_[np.argmax(scores, axis=1)]
+
+
+class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
+    """Pure RNN-ELM regressor: random dense-cluster layer + closed-form ridge readout.
+
+    Same model and parameters as :class:`RNNELMClassifier`, with the targets
+    fitted directly (no intercept: the readout acts on ``H`` alone, as in the
+    paper).
+
+    Attributes
+    ----------
+    input_weights_ : ndarray of shape (n_features + 1, n_hidden)
+    preactivation_scale_ : float
+    n_scale_rows_ : int
+    coef_ : ndarray of shape (n_hidden, n_targets)
+    n_samples_seen_ : int
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnnkit import RNNELMRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((500, 3))
+    >>> y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
+    >>> reg = RNNELMRegressor(200, alpha=1e-6, random_state=0).fit(X[:400], y[:400])
+    >>> reg.score(X[400:], y[400:]) > 0.95
+    True
+    """
+
+    def _fit_targets(self, y, n_samples):
+        y = np.asarray(y)
+        return self._targets(y, n_samples), {"_y_ndim": y.ndim}
+
+    def _partial_fit_targets(self, y, n_samples, first):
+        y = np.asarray(y)
+        Y = self._targets(y, n_samples)
+        if first:
+            return Y, {"_y_ndim": y.ndim}
+        if Y.shape[1] != self._accumulator.psi.shape[1]:
+            raise ValueError(
+                f"y has {Y.shape[1]} target(s), but earlier calls to partial_fit had "
+                f"{self._accumulator.psi.shape[1]}."
+            )
+        return Y, {}
+
+    def partial_fit(self, X, y):
+        """Accumulate one chunk of data; the readout is solved when next needed.
+
+        Parameters
+        ----------
+        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        return super().partial_fit(X, y)
+
+    @staticmethod
+    def _targets(y, n_samples):
+        Y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if Y.ndim == 1:
+            Y = Y[:, None]
+        if Y.ndim != 2:
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
+        if Y.shape[0] != n_samples:
+            raise ValueError(
+                f"Found input variables with inconsistent numbers of samples: "
+                f"[{n_samples}, {Y.shape[0]}]"
+            )
+        return Y
+
+    def predict(self, X):
+        """Predicted targets, shape (n_samples,) or (n_samples, n_targets)."""
+        out = self._raw_output(X)
+        return out[:, 0] if self._y_ndim == 1 else out
+
+
+def _one_hot(binarizer, y):
+    """One-hot float64 targets, one column per class (two for binary problems)."""
+    Y = binarizer.transform(y).astype(np.float64)
+    if Y.shape[1] == 1:
+        Y = np.hstack([1.0 - Y, Y])
+    return Y
