@@ -1,4 +1,6 @@
 """Loaders of the real public data formats and HDF5 helpers."""
+from .coal import (COAL_COLUMNS, MinMaxSeriesScaler, load_coal,
+                   one_step_ahead, persistence_errors)
 from .hdf5 import iter_batches, load_hdf5, write_hdf5
 from .mnist import load_mnist, read_idx
 from .strokes import (load_stroke_dir, load_strokes, mnist_to_strokes,
@@ -6,6 +8,8 @@ from .strokes import (load_stroke_dir, load_strokes, mnist_to_strokes,
                       unpack_sequences)
 
 __all__ = [
+    "load_coal", "COAL_COLUMNS", "MinMaxSeriesScaler", "one_step_ahead",
+    "persistence_errors",
     "load_mnist", "read_idx",
     "write_hdf5", "load_hdf5", "iter_batches",
     "load_strokes", "load_stroke_dir", "strokes_to_points",
