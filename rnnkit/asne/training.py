@@ -50,7 +50,8 @@ class TrainResult:
 
 
 def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rate=0.001,
-                 momentum=0.9, nesterov="standard", error_seed="corrected", random_state=None):
+                 momentum=0.9, nesterov="standard", error_seed="corrected", random_state=None,
+                 evaluate_initial=False):
     """Train a genome's weights by per-sequence BPTT; return the best-validation state.
 
     Parameters
@@ -69,12 +70,20 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
         ``"standard"``: ``v' = mu v - eta g; theta += -mu v + (1 + mu) v'``.
         ``"faithful"`` (``adding_ant_colony`` branch): ``m = mu v;
         v' = m - eta g_prev; theta += m + (1 + mu) v'`` with ``g_prev`` the
-        previous update's rescaled gradient (0 before the first).
+        previous update's rescaled gradient.  Before the first update
+        ``g_prev`` is, as in the reference's initialisation loop, the raw (not
+        rescaled) gradient of the last training series at the initial
+        parameters.
     error_seed : {"corrected", "faithful"}, default="corrected"
         ``"corrected"``: ``delta_t = 2 (y_hat - y) / T`` (the MSE gradient);
         ``"faithful"``: ``delta_t = (y_hat - y) * 2 * MSE / T``.
     random_state : int, Generator or None
         Seeds the initial parameters and the per-epoch shuffles.
+    evaluate_initial : bool, default=False
+        Also evaluate the initial parameters on the validation series and let
+        them compete for the best (the reference's
+        ``backpropagate_stochastic`` does; spec section 4 does not say so).
+        ``history`` still has one row per epoch.
 
     Returns
     -------
@@ -103,16 +112,20 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
     mu, eta = float(momentum), float(learning_rate)
     history = np.empty((epochs, 3))
     best = (np.inf, np.nan, params.copy())
+    if evaluate_initial:
+        mse0, mae0 = _evaluate(graph, params, X_val, y_val, H, S)
+        best = (mse0, mae0, params.copy())
+    if nesterov == "faithful":
+        X, y = X_train[-1], y_train[-1]
+        err = graph_rnn.forward(graph, params, X, H, S)[:, 0] - y
+        graph_rnn.backward(graph, params, X, (err * _seed_scale(err, error_seed))[:, None], H, S, DH, g_prev)
     for epoch in range(epochs):
         train_mse = 0.0
         for k in rng.permutation(len(X_train)):
             X, y = X_train[k], y_train[k]
-            T = len(y)
             err = graph_rnn.forward(graph, params, X, H, S)[:, 0] - y
-            mse = float(np.dot(err, err)) / T
-            train_mse += mse
-            scale = 2.0 / T if error_seed == "corrected" else 2.0 * mse / T
-            graph_rnn.backward(graph, params, X, (err * scale)[:, None], H, S, DH, grad)
+            train_mse += float(np.dot(err, err)) / len(y)
+            graph_rnn.backward(graph, params, X, (err * _seed_scale(err, error_seed))[:, None], H, S, DH, grad)
             _rescale(grad)
             _nesterov_step(params, velocity, grad, g_prev, mu, eta, nesterov)
         val_mse, val_mae = _evaluate(graph, params, X_val, y_val, H, S)
@@ -175,6 +188,14 @@ def initial_params(genome, graph, rng):
         use = (graph.edge_param >= 0) & ~np.isnan(w)
         params[graph.edge_param[use]] = w[use]
     return params
+
+
+def _seed_scale(err, error_seed):
+    """Output error seed factor: ``2/T`` (corrected) or ``2 MSE/T`` (faithful)."""
+    T = len(err)
+    if error_seed == "corrected":
+        return 2.0 / T
+    return 2.0 * float(np.dot(err, err)) / T / T
 
 
 def _rescale(grad):

@@ -162,3 +162,35 @@ def test_input_errors(data):
         train_genome(layered_genome(3, (2,), "gru", n_outputs=2), X, y, Xv, yv, epochs=1)
     with pytest.raises(ValueError, match="params has shape"):
         predict_genome(genome, np.zeros(3), Xv)
+
+
+def test_one_faithful_update_by_hand(data):
+    """Faithful form, first update: m = 0, v' = -eta g_prev with g_prev the raw
+    (MSE-scaled seed, not rescaled) gradient of the last series at theta_0."""
+    genome = layered_genome(3, (2,), "mgu", recurrent_skips=(2,))
+    X, y = data[0][:2], data[1][:2]
+    res = train_genome(genome, X[:1], y[:1], X, y, epochs=1, learning_rate=0.05, nesterov="faithful",
+                       error_seed="faithful", random_state=4)
+    g = compile_genome(genome)
+    p = initial_params(genome, g, np.random.default_rng(4))
+    H, S, DH = graph_rnn.workspace(g, len(y[0]))
+    err = graph_rnn.forward(g, p, X[0], H, S)[:, 0] - y[0]
+    T = len(err)
+    grad = np.empty(g.n_params)
+    graph_rnn.backward(g, p, X[0], (err * 2 * np.mean(err ** 2) / T)[:, None], H, S, DH, grad)
+    np.testing.assert_allclose(res.params, np.clip(p - 1.9 * 0.05 * grad, -10, 10), rtol=1e-12)
+
+
+def test_evaluate_initial_lets_the_initial_parameters_compete(data):
+    genome = layered_genome(3, (2,), "gru")
+    # gradient ascent (negative learning rate) makes every epoch worse than the start
+    bad = train_genome(genome, *data, epochs=2, learning_rate=-0.5, random_state=0)
+    kept = train_genome(genome, *data, epochs=2, learning_rate=-0.5, random_state=0, evaluate_initial=True)
+    g = compile_genome(genome)
+    p0 = initial_params(genome, g, np.random.default_rng(0))
+    pred = predict_genome(genome, p0, data[2])
+    mse0 = np.mean([np.mean((p - y) ** 2) for p, y in zip(pred, data[3])])
+    assert mse0 < bad.fitness
+    np.testing.assert_array_equal(kept.params, p0)
+    assert kept.fitness == pytest.approx(mse0, rel=1e-12)
+    np.testing.assert_array_equal(kept.history, bad.history)
