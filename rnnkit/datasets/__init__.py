@@ -6,10 +6,12 @@ from .mnist import load_mnist, read_idx
 from .strokes import (load_stroke_dir, load_strokes, mnist_to_strokes,
                       pack_sequences, strokes_to_points, thin_images,
                       unpack_sequences)
+from .uci import COVTYPE_FEATURES, load_covtype, load_higgs
 
 __all__ = [
     "load_coal", "COAL_COLUMNS", "MinMaxSeriesScaler", "one_step_ahead",
     "persistence_errors",
+    "load_covtype", "load_higgs", "COVTYPE_FEATURES",
     "load_mnist", "read_idx",
     "write_hdf5", "load_hdf5", "iter_batches",
     "load_strokes", "load_stroke_dir", "strokes_to_points",
