@@ -426,6 +426,11 @@ class StigmergicClassifier(ClassifierMixin, BaseEstimator):
         return Xp, lengths
 
     def _validate_fit_input(self, X, y):
+        if not self.clamp_max > self.clamp_min:
+            raise ValueError(
+                f"clamp_max={self.clamp_max} must be greater than "
+                f"clamp_min={self.clamp_min}."
+            )
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the "
