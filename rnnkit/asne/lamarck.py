@@ -7,7 +7,7 @@ edge weights back into it.
 import numpy as np
 
 
-def fitness_alpha(fitness, f_best, f_worst, inverted=False):
+def fitness_alpha(f, f_best, f_worst, inverted=False):
     """Blend factor of the fitness-based rule, clipped to [0, 0.9].
 
     Intended: ``(f_worst - f) / (f_worst - f_best)`` (1 for an RNN as good as

@@ -165,7 +165,7 @@ class ASNESearch:
 
     # ------------------------------------------------------------ the loop
     def run(self, X_train, y_train, X_val, y_val, n_candidates, *, n_jobs=1, executor=None,
-            checkpoint=None, checkpoint_every=10, mp_context="spawn"):
+            checkpoint=None, checkpoint_every=10, mp_context="spawn", worker_setup=None):
         """Search until ``n_candidates`` results have returned in total.
 
         Parameters
@@ -186,6 +186,9 @@ class ASNESearch:
             Saved every ``checkpoint_every`` results and at the end.
         mp_context : str
             Start method of the local pool ("spawn", "fork", "forkserver").
+        worker_setup : callable, optional
+            Run once in each local pool worker at start (e.g. to JIT-load the
+            trainer's kernels); must be picklable.
 
         Returns
         -------
@@ -222,7 +225,7 @@ class ASNESearch:
             if own:
                 ctx = multiprocessing.get_context(mp_context)
                 executor = ProcessPoolExecutor(n_jobs, mp_context=ctx, initializer=_init_worker,
-                                               initargs=(data,))
+                                               initargs=(data, worker_setup))
             payload = None if own else data
             in_flight = {}
             try:
@@ -323,9 +326,11 @@ class ASNESearch:
 _WORKER_DATA = None
 
 
-def _init_worker(data):
+def _init_worker(data, setup=None):
     global _WORKER_DATA
     _WORKER_DATA = data
+    if setup is not None:
+        setup()
 
 
 def _evaluate(trainer, genome, data, seed, kwargs):

@@ -13,7 +13,8 @@ import os
 
 import numpy as np
 
-__all__ = ["load_mnist", "read_idx", "mnist_file_names", "find_mnist_file"]
+__all__ = ["load_mnist", "load_mnist_files", "read_idx", "mnist_file_names",
+           "find_mnist_file"]
 
 #: IDX type code -> big-endian NumPy dtype.
 IDX_DTYPES = {
@@ -85,16 +86,41 @@ def load_mnist(path, subset="train", *, flatten=True):
     images_file = find_mnist_file(path, images_stem)
     labels_file = find_mnist_file(path, labels_stem)
 
-    images = read_idx(images_file, expected_magic=IMAGES_MAGIC)
-    labels = read_idx(labels_file, expected_magic=LABELS_MAGIC)
+    return load_mnist_files(images_file, labels_file, flatten=flatten)
+
+
+def load_mnist_files(images_path, labels_path, *, flatten=True):
+    """Load one MNIST images/labels file pair given by path.
+
+    Parameters
+    ----------
+    images_path, labels_path : str or os.PathLike
+        IDX files (magic 2051 and 2049), gzip-compressed or not.
+    flatten : bool, default=True
+        Return images as rows of ``rows * cols`` pixels.
+
+    Returns
+    -------
+    X : ndarray of shape (n, rows * cols) or (n, rows, cols), dtype uint8
+    y : ndarray of shape (n,), dtype int64
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`load_mnist`.
+    """
+    images_path = os.fspath(images_path)
+    labels_path = os.fspath(labels_path)
+    images = read_idx(images_path, expected_magic=IMAGES_MAGIC)
+    labels = read_idx(labels_path, expected_magic=LABELS_MAGIC)
     if images.shape[0] != labels.shape[0]:
         raise ValueError(
-            f"MNIST {subset} files disagree: {images_file!r} holds "
-            f"{images.shape[0]} images but {labels_file!r} holds "
+            f"MNIST files disagree: {images_path!r} holds "
+            f"{images.shape[0]} images but {labels_path!r} holds "
             f"{labels.shape[0]} labels")
     if labels.size and labels.max() > 9:
         raise ValueError(
-            f"{labels_file!r}: labels must be digits 0-9, found {labels.max()}")
+            f"{labels_path!r}: labels must be digits 0-9, found {labels.max()}")
     X = np.ascontiguousarray(images, dtype=np.uint8)
     if flatten:
         X = X.reshape(X.shape[0], -1)

@@ -74,6 +74,7 @@ class _BaseRNNELM(BaseEstimator):
         -------
         self
         """
+        _check_y_given(self, y)
         source = RowSource(X, type(self).__name__, self)
         targets, target_attrs = self._fit_targets(y, source.n_samples)
         state = self._new_state(source, targets)
@@ -99,6 +100,7 @@ class _BaseRNNELM(BaseEstimator):
         first = not hasattr(self, "input_weights_")
         if first:
             self._validate_params()
+        _check_y_given(self, y)
         source = RowSource(X, type(self).__name__, self)
         if not first:
             self._check_n_features(source)
@@ -437,6 +439,11 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
             )
         return Y
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     def predict(self, X):
         """Predicted targets, shape (n_samples,) or (n_samples, n_targets)."""
         out = self._raw_output(X)
@@ -449,3 +456,10 @@ def _one_hot(binarizer, y):
     if Y.shape[1] == 1:
         Y = np.hstack([1.0 - Y, Y])
     return Y
+
+
+def _check_y_given(estimator, y):
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+        )

@@ -1,0 +1,234 @@
+"""Sequence input handling shared by the recurrent estimators.
+
+Three input forms are accepted and give the same padded batch:
+
+* a 3-D array of shape ``(n_samples, n_steps, n_features)`` (all sequences
+  have ``n_steps`` steps);
+* a list (or tuple) of 2-D arrays of shape ``(n_steps_i, n_features)`` with
+  possibly different ``n_steps_i`` (1-D arrays are read as univariate
+  sequences ``(n_steps_i, 1)``);
+* a 2-D array of shape ``(n_samples, n_steps * step_features)`` when
+  ``step_features`` is given (row-by-row MNIST: ``step_features=28`` on the
+  784 pixel columns).  Without ``step_features`` a 2-D array is read as one
+  step of ``n_columns`` features per sample, i.e. ordinary tabular data.
+
+Padded steps (``t >= lengths[i]``) are zero.  Every sequence must have at
+least one step; NaN and infinity are rejected.
+"""
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+__all__ = ["check_sequences", "check_sequence_targets", "sequence_form"]
+
+
+def check_sequences(X, step_features=None, dtype=None, estimator_name=None):
+    """Validate sequences and return them padded, with their lengths.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_steps, n_features), list of ndarray \
+            of shape (n_steps_i, n_features), or ndarray of shape \
+            (n_samples, n_steps * step_features)
+        The sequences (see the module docstring).
+    step_features : int or None, default=None
+        Number of features per step when ``X`` is 2-D.  ``None`` reads a 2-D
+        array as one step per sample.
+    dtype : {np.float32, np.float64} or None, default=None
+        Output dtype; ``None`` keeps float32 input as float32 and converts
+        anything else to float64.
+    estimator_name : str or None, default=None
+        Used in error messages.
+
+    Returns
+    -------
+    X_padded : ndarray of shape (n_samples, max_steps, n_features)
+        C-contiguous, zeros after each sequence's end.
+    lengths : ndarray of shape (n_samples,), dtype int64
+        Number of valid steps of each sequence (all >= 1).
+
+    Raises
+    ------
+    ValueError
+        On empty input, empty sequences, inconsistent feature counts,
+        non-finite values, or a column count not divisible by
+        ``step_features``.
+    """
+    name = estimator_name or "this estimator"
+    if isinstance(X, (list, tuple)):
+        return _check_sequence_list(X, dtype, name)
+    if hasattr(X, "ndim") and getattr(X, "ndim", 0) == 3 or (
+        not hasattr(X, "ndim") and np.ndim(X) == 3
+    ):
+        X = check_array(
+            X, allow_nd=True, dtype=_dtype_choices(X, dtype),
+            ensure_all_finite=True, input_name="X", estimator=estimator_name,
+        )
+        n, T, F = X.shape
+        if T == 0:
+            raise ValueError(
+                f"Found array with 0 time steps (shape={X.shape}) while "
+                f"{name} needs sequences of at least one step."
+            )
+        if F == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={X.shape}) while a "
+                f"minimum of 1 is required by {name}."
+            )
+        return np.ascontiguousarray(X), np.full(n, T, dtype=np.int64)
+    X = check_array(
+        X, dtype=_dtype_choices(X, dtype), ensure_all_finite=True,
+        input_name="X", estimator=estimator_name,
+    )
+    n, n_columns = X.shape
+    if step_features is None:
+        return np.ascontiguousarray(X.reshape(n, 1, n_columns)), np.ones(
+            n, dtype=np.int64
+        )
+    step_features = int(step_features)
+    if step_features < 1 or n_columns % step_features:
+        raise ValueError(
+            f"X has {n_columns} columns, which is not a multiple of "
+            f"step_features={step_features}; {name} reads each row as "
+            "n_steps * step_features values."
+        )
+    T = n_columns // step_features
+    return (
+        np.ascontiguousarray(X.reshape(n, T, step_features)),
+        np.full(n, T, dtype=np.int64),
+    )
+
+
+def sequence_form(X):
+    """Name of the input form: ``'list'``, ``'3d'`` or ``'2d'``."""
+    if isinstance(X, (list, tuple)):
+        return "list"
+    return "3d" if np.ndim(X) == 3 else "2d"
+
+
+def check_sequence_targets(y, lengths, dtype=np.float64, estimator_name=None):
+    """Validate regression targets given per sequence or per step.
+
+    Parameters
+    ----------
+    y : array-like
+        Per sequence: shape (n_samples,) or (n_samples, n_outputs).
+        Per step: a list of arrays of shape (n_steps_i,) or
+        (n_steps_i, n_outputs), or an array of shape (n_samples, max_steps,
+        n_outputs) (values after each sequence's end are ignored).
+        A 2-D array is always read per sequence (multi-output).
+    lengths : ndarray of shape (n_samples,)
+        Sequence lengths from :func:`check_sequences`.
+    dtype : dtype, default=np.float64
+    estimator_name : str or None
+
+    Returns
+    -------
+    Y : ndarray of shape (n_samples, n_outputs) or \
+            (n_samples, max_steps, n_outputs)
+        Per-step targets are zero-padded after each sequence's end.
+    per_step : bool
+    """
+    n = len(lengths)
+    T = int(lengths.max()) if n else 0
+    if isinstance(y, (list, tuple)) and len(y) and np.ndim(y[0]) >= 1:
+        if len(y) != n:
+            raise ValueError(
+                f"Found {len(y)} target sequences for {n} input sequences."
+            )
+        arrs = [
+            check_array(np.asarray(v).reshape(len(v), -1), dtype=dtype,
+                        input_name="y", estimator=estimator_name)
+            for v in y
+        ]
+        k = arrs[0].shape[1]
+        Y = np.zeros((n, T, k), dtype=dtype)
+        for i, (a, L) in enumerate(zip(arrs, lengths)):
+            if a.shape != (L, k):
+                raise ValueError(
+                    f"Target sequence {i} has shape {a.shape}, expected "
+                    f"({L}, {k}) to match its input sequence."
+                )
+            Y[i, :L] = a
+        return Y, True
+    y = np.asarray(y) if not hasattr(y, "shape") else y
+    if y.ndim == 3:
+        Y = check_array(y, allow_nd=True, dtype=dtype, input_name="y",
+                        estimator=estimator_name)
+        if Y.shape[:2] != (n, T):
+            raise ValueError(
+                f"y has shape {Y.shape}, expected (n_samples={n}, "
+                f"max_steps={T}, n_outputs)."
+            )
+        Y = np.array(Y, dtype=dtype, order="C")
+        _zero_padding(Y, lengths)
+        return Y, True
+    Y = check_array(y, ensure_2d=False, dtype=dtype, input_name="y",
+                    estimator=estimator_name)
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    if Y.shape[0] != n:
+        raise ValueError(
+            f"y has {Y.shape[0]} samples but X has {n} sequences."
+        )
+    return np.ascontiguousarray(Y, dtype=dtype), False
+
+
+def _zero_padding(Y, lengths):
+    for i, L in enumerate(lengths):
+        Y[i, L:] = 0
+
+
+def _dtype_choices(X, dtype):
+    if dtype is not None:
+        return dtype
+    return (np.float32, np.float64) if getattr(X, "dtype", None) == np.float32 \
+        else np.float64
+
+
+def _check_sequence_list(X, dtype, name):
+    if len(X) == 0:
+        raise ValueError(
+            f"Found an empty list of sequences while {name} needs at least "
+            "one sequence."
+        )
+    if dtype is None:
+        dtype = np.float32 if all(
+            getattr(x, "dtype", None) == np.float32 for x in X
+        ) else np.float64
+    arrs = []
+    for i, x in enumerate(X):
+        a = np.asarray(x) if not hasattr(x, "shape") else x
+        if a.ndim == 1:
+            a = a.reshape(-1, 1)
+        if a.ndim != 2:
+            raise ValueError(
+                f"Sequence {i} has shape {a.shape}; each sequence must be a "
+                "2-D array of shape (n_steps, n_features)."
+            )
+        if a.shape[0] == 0:
+            raise ValueError(
+                f"Sequence {i} is empty (shape {a.shape}); every sequence "
+                f"needs at least one time step for {name}."
+            )
+        a = check_array(a, dtype=dtype, ensure_all_finite=True,
+                        input_name=f"X[{i}]")
+        arrs.append(a)
+    F = arrs[0].shape[1]
+    for i, a in enumerate(arrs):
+        if a.shape[1] != F:
+            raise ValueError(
+                f"Sequence {i} has {a.shape[1]} features per step but "
+                f"sequence 0 has {F}."
+            )
+    lengths = np.array([a.shape[0] for a in arrs], dtype=np.int64)
+    out = np.zeros((len(arrs), int(lengths.max()), F), dtype=dtype)
+    for i, a in enumerate(arrs):
+        out[i, : a.shape[0]] = a
+    return out, lengths
+
+
+def is_integral(value):
+    """True for Python and NumPy integers (not bools)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

@@ -1,0 +1,223 @@
+"""Stochastic optimizers, gradient rescaling, weight clipping, initialization.
+
+The optimizers follow scikit-learn's ``_stochastic_optimizers.py``: they are
+built on the list of parameter arrays and then updated in place with
+``opt.update_params(params, grads)``, where ``grads[i]`` has the shape of
+``params[i]``.  Their state (moments, velocities) lives in arrays of the
+parameters' dtype, so float32 training stays float32.
+
+>>> import numpy as np
+>>> w = [np.array([1.0, -2.0])]
+>>> opt = Adam(w, learning_rate=0.1)
+>>> opt.update_params(w, [np.array([0.5, -0.5])])
+>>> np.round(w[0], 3)
+array([ 0.9, -1.9])
+"""
+import math
+
+import numpy as np
+
+__all__ = [
+    "Adam", "SGD", "make_optimizer", "OPTIMIZERS", "rescale_gradients",
+    "global_norm", "clip_weights", "init_weight", "INIT_SCHEMES",
+]
+
+
+class BaseOptimizer:
+    """Common interface: ``update_params(params, grads)`` in place.
+
+    Parameters
+    ----------
+    params : list of ndarray
+    learning_rate : float
+    """
+
+    def __init__(self, params, learning_rate=1e-3):
+        self.learning_rate = float(learning_rate)
+        self.t = 0
+
+    def update_params(self, params, grads):
+        """Update every ``params[i]`` in place from ``grads[i]``."""
+        self.t += 1
+        for i, (p, g) in enumerate(zip(params, grads)):
+            self._update(i, p, g)
+
+    def _update(self, i, p, g):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Adam(BaseOptimizer):
+    """Adam (Kingma & Ba) with bias correction, PyTorch's update order.
+
+    ``m = b1 m + (1-b1) g``; ``v = b2 v + (1-b2) g^2``;
+    ``p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)``.
+
+    Parameters
+    ----------
+    params : list of ndarray
+    learning_rate : float, default=1e-3
+    beta_1, beta_2 : float, default=0.9, 0.999
+    epsilon : float, default=1e-8
+    """
+
+    def __init__(self, params, learning_rate=1e-3, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8):
+        super().__init__(params, learning_rate)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.ms = [np.zeros_like(p) for p in params]
+        self.vs = [np.zeros_like(p) for p in params]
+
+    def update_params(self, params, grads):
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        c1 = 1.0 - b1 ** self.t
+        c2 = 1.0 - b2 ** self.t
+        step = self.learning_rate / c1
+        sqrt_c2 = math.sqrt(c2)
+        for p, g, m, v in zip(params, grads, self.ms, self.vs):
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * (g * g)
+            denom = np.sqrt(v)
+            denom /= sqrt_c2
+            denom += self.epsilon
+            p -= step * m / denom
+
+
+class SGD(BaseOptimizer):
+    """SGD with (Nesterov) momentum, PyTorch's formulation.
+
+    ``v = mu v + g``; Nesterov: ``p -= lr (g + mu v)``, else ``p -= lr v``.
+
+    Parameters
+    ----------
+    params : list of ndarray
+    learning_rate : float, default=0.01
+    momentum : float, default=0.9
+    nesterov : bool, default=True
+    """
+
+    def __init__(self, params, learning_rate=0.01, momentum=0.9, nesterov=True):
+        super().__init__(params, learning_rate)
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def update_params(self, params, grads):
+        self.t += 1
+        lr, mu = self.learning_rate, self.momentum
+        for p, g, v in zip(params, grads, self.velocities):
+            if mu == 0:
+                p -= lr * g
+                continue
+            v *= mu
+            v += g
+            if self.nesterov:
+                p -= lr * (g + mu * v)
+            else:
+                p -= lr * v
+
+
+OPTIMIZERS = {"adam": Adam, "sgd": SGD}
+
+
+def make_optimizer(name, params, learning_rate, **kwargs):
+    """Build optimizer ``name`` (``'adam'`` or ``'sgd'``) on ``params``."""
+    try:
+        cls = OPTIMIZERS[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}."
+        ) from None
+    return cls(params, learning_rate=learning_rate, **kwargs)
+
+
+def global_norm(grads):
+    """Euclidean norm of all gradient arrays taken together."""
+    return math.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads))
+
+
+def rescale_gradients(grads, clip_threshold=None, boost_threshold=None):
+    """Rescale gradients in place by their global norm.
+
+    If the norm exceeds ``clip_threshold`` the gradients are scaled down to
+    that norm; if it is positive but below ``boost_threshold`` they are
+    scaled up to that norm ("boost", as in EXAMM).  ``None`` disables a side.
+
+    Parameters
+    ----------
+    grads : list of ndarray
+    clip_threshold, boost_threshold : float or None
+
+    Returns
+    -------
+    norm : float
+        The global norm before rescaling.
+    """
+    norm = global_norm(grads)
+    target = None
+    if clip_threshold is not None and norm > clip_threshold:
+        target = clip_threshold
+    elif boost_threshold is not None and 0.0 < norm < boost_threshold:
+        target = boost_threshold
+    if target is not None:
+        scale = target / norm
+        for g in grads:
+            g *= scale
+    return norm
+
+
+def clip_weights(params, limit):
+    """Clip every parameter in place to ``[-limit, limit]``."""
+    for p in params:
+        np.clip(p, -limit, limit, out=p)
+
+
+def init_weight(scheme, shape, fan_in, fan_out, rng, dtype=np.float64):
+    """Draw a weight array from an initialization scheme.
+
+    Parameters
+    ----------
+    scheme : {'uniform', 'glorot_uniform', 'orthogonal', 'zeros'}
+        ``'uniform'``: ``U(+-1/sqrt(fan_in))`` (PyTorch's Linear/LSTM
+        default, the spec's family); ``'glorot_uniform'``:
+        ``U(+-sqrt(6/(fan_in+fan_out)))``; ``'orthogonal'``: an orthogonal
+        matrix (per square block of the last axis for gate-stacked
+        recurrent weights); ``'zeros'``.
+    shape : tuple of int
+    fan_in, fan_out : int
+    rng : numpy.random.Generator
+    dtype : dtype
+
+    Returns
+    -------
+    W : ndarray of shape ``shape``
+    """
+    if scheme == "uniform":
+        bound = 1.0 / math.sqrt(max(fan_in, 1))
+        W = rng.uniform(-bound, bound, size=shape)
+    elif scheme == "glorot_uniform":
+        bound = math.sqrt(6.0 / max(fan_in + fan_out, 1))
+        W = rng.uniform(-bound, bound, size=shape)
+    elif scheme == "orthogonal":
+        rows, cols = shape
+        blocks = []
+        for start in range(0, cols, rows):
+            width = min(rows, cols - start)
+            q, r = np.linalg.qr(rng.standard_normal((rows, rows)))
+            q *= np.sign(np.diag(r))
+            blocks.append(q[:, :width])
+        W = np.concatenate(blocks, axis=1)
+    elif scheme == "zeros":
+        W = np.zeros(shape)
+    else:
+        raise ValueError(
+            f"Unknown initialization {scheme!r}; choose one of {INIT_SCHEMES}."
+        )
+    return np.ascontiguousarray(W, dtype=dtype)
+
+
+INIT_SCHEMES = ("uniform", "glorot_uniform", "orthogonal", "zeros")

@@ -1,0 +1,610 @@
+"""Base estimators owning the training loop of every recurrent model.
+
+Contract for subclasses (``RecurrentClassifier``/``RecurrentRegressor`` here,
+``StigmergicClassifier`` elsewhere)
+------------------------------------------------------------------------
+Derive from :class:`BaseRecurrentClassifier` or
+:class:`BaseRecurrentRegressor` and implement three methods; everything
+else (input validation, label encoding, dtype, batching over padded
+sequences, shuffling, the optimizer, gradient rescaling, weight clipping,
+early stopping, ``loss_curve_``, ``validation_scores_``, ``partial_fit``,
+``warm_start``, ``verbose``, ``random_state``, prediction in chunks) is done
+here.
+
+``_init_params(self, n_features, n_outputs, rng, dtype) -> list of ndarray``
+    Fresh parameters (C-contiguous arrays of ``dtype``).  ``rng`` is a
+    ``numpy.random.RandomState``.  The list is stored as ``self.params_`` and
+    its order is the order of the gradients below.
+``_forward(self, params, X, lengths) -> output``
+    ``X`` has shape ``(n, T, n_features)``, ``lengths`` shape ``(n,)``
+    (int64, all >= 1).  Return ``(n, n_outputs)`` (the output at each
+    sequence's last valid step), or ``(n, T, n_outputs)`` when
+    ``self._per_step`` is true (regression with targets per step; values
+    at padded steps are ignored).  For classifiers the output is the
+    logits.
+``_forward_backward(self, params, X, lengths, Y) -> (loss, grads)``
+    Run the forward pass, get the loss and the gradient with respect to
+    the output from ``self._loss_and_grad(output, Y, lengths)``, back-
+    propagate, and return ``(loss, [dparam for each param])``.
+
+Guarantees on the arrays passed to the hooks: ``lengths`` is sorted in
+non-increasing order and ``T == lengths[0]`` (the batch is trimmed to its
+longest sequence), ``X`` is C-contiguous of the estimator's dtype, padded
+steps are zero.  ``Y`` is the encoded target: int64 class indices of shape
+``(n,)`` for classifiers; float ``(n, n_outputs)`` or ``(n, T, n_outputs)``
+for regressors.  Losses are means over the batch (over valid steps for
+per-step targets), so gradients do not scale with the batch size.
+
+Subclasses define ``__init__`` with their own parameters plus the common
+ones listed in :data:`COMMON_PARAMS` (pass them on to ``super().__init__``),
+and extend ``_parameter_constraints``.
+"""
+import time
+from abc import abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context,
+)
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from .._sequences import check_sequence_targets, check_sequences
+from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
+
+__all__ = [
+    "BaseRecurrentEstimator", "BaseRecurrentClassifier",
+    "BaseRecurrentRegressor", "COMMON_PARAMS", "softmax_cross_entropy",
+    "squared_error",
+]
+
+#: Parameters every recurrent estimator accepts, with their defaults.
+COMMON_PARAMS = dict(
+    step_features=None, optimizer="adam", learning_rate=1e-3, batch_size=20,
+    max_epochs=10, shuffle=True, early_stopping=False,
+    validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
+    gradient_clip=None, gradient_boost=None, weight_clip=None,
+    init="uniform", dtype=None, random_state=None, verbose=0,
+    warm_start=False,
+)
+
+_PREDICT_CHUNK = 1024
+
+
+class BaseRecurrentEstimator(BaseEstimator):
+    """Training loop shared by the recurrent estimators (see module doc)."""
+
+    _parameter_constraints = {
+        "step_features": [Interval(Integral, 1, None, closed="left"), None],
+        "optimizer": [StrOptions({"adam", "sgd"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "gradient_boost": [Interval(Real, 0, None, closed="neither"), None],
+        "weight_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "init": [StrOptions(set(INIT_SCHEMES) - {"zeros"})],
+        "dtype": [StrOptions({"float32", "float64"}), type, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(self, **common):
+        for name, default in COMMON_PARAMS.items():
+            setattr(self, name, common.pop(name, default))
+        if common:
+            raise TypeError(f"Unexpected parameters {sorted(common)}")
+
+    # ------------------------------------------------------------ hooks
+    @abstractmethod
+    def _init_params(self, n_features, n_outputs, rng, dtype):
+        """Fresh parameter list (see module docstring)."""
+
+    @abstractmethod
+    def _forward(self, params, X, lengths):
+        """Output for a padded batch (see module docstring)."""
+
+    @abstractmethod
+    def _forward_backward(self, params, X, lengths, Y):
+        """``(loss, grads)`` for a padded batch (see module docstring)."""
+
+    # ------------------------------------------------------- public API
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train for up to ``max_epochs`` epochs.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_steps, n_features), list of \
+                ndarray of shape (n_steps_i, n_features), or ndarray of \
+                shape (n_samples, n_steps * step_features)
+            Sequences (see :func:`rnnkit._sequences.check_sequences`).
+        y : array-like
+            Targets, see the estimator's docstring.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, incremental=False)
+
+    def _partial_fit_checked(self, X, y, classes=None):
+        if not hasattr(self, "params_"):
+            self._validate_params()
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    # ------------------------------------------------------- internals
+    def _resolve_dtype(self, X):
+        if self.dtype is not None:
+            return np.dtype(self.dtype).type
+        if isinstance(X, (list, tuple)):
+            ok = len(X) and all(getattr(x, "dtype", None) == np.float32 for x in X)
+        else:
+            ok = getattr(X, "dtype", None) == np.float32
+        return np.float32 if ok else np.float64
+
+    def _fit(self, X, y, incremental, classes=None):
+        fitted = hasattr(self, "params_")
+        reset = not fitted or not (incremental or self.warm_start)
+        dtype = self._resolve_dtype(X) if reset else self.dtype_
+        # Validate everything before touching the fitted state, so a failed
+        # call leaves a fitted model usable.
+        Xp, lengths = self._check_X_stateless(X, reset, dtype)
+        Y, target_state = self._encode_targets(y, lengths, reset, classes, dtype)
+        if reset:
+            self._set_x_state(X, Xp)
+        self._apply_target_state(target_state)
+
+        if reset:
+            self._random_state = check_random_state(self.random_state)
+            self.dtype_ = dtype
+            self.params_ = self._init_params(
+                Xp.shape[2], self.n_outputs_, self._random_state, dtype
+            )
+            self.loss_curve_ = []
+            self.validation_scores_ = []
+            self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+            self.n_iter_ = 0
+            self.t_ = 0
+            self._no_improvement = 0
+            self._optimizer = None
+        if self._optimizer is None:
+            self._optimizer = self._make_optimizer()
+        self._optimizer.learning_rate = float(self.learning_rate)
+
+        X_val = None
+        if self.early_stopping and not incremental:
+            Xp, lengths, Y, X_val, len_val, Y_val = self._split_validation(
+                Xp, lengths, Y
+            )
+        n_epochs = 1 if incremental else self.max_epochs
+        best_params = None
+        for _ in range(n_epochs):
+            start = time.perf_counter()
+            loss = self._run_epoch(Xp, lengths, Y)
+            self.n_iter_ += 1
+            self.loss_curve_.append(loss)
+            msg = f"Epoch {self.n_iter_}, loss = {loss:.6f}"
+            stop = False
+            if X_val is not None:
+                score = self._validation_score(X_val, len_val, Y_val)
+                self.validation_scores_.append(score)
+                msg += f", validation score = {score:.6f}"
+                best = self.best_validation_score_
+                if best is None or score > best + (self.tol or 0.0):
+                    self._no_improvement = 0
+                else:
+                    self._no_improvement += 1
+                if best is None or score > best:
+                    self.best_validation_score_ = score
+                    best_params = [p.copy() for p in self.params_]
+                stop = self._no_improvement >= self.n_iter_no_change
+            elif self.tol is not None:
+                if loss > self.best_loss_ - self.tol:
+                    self._no_improvement += 1
+                else:
+                    self._no_improvement = 0
+                self.best_loss_ = min(self.best_loss_, loss)
+                stop = (not incremental
+                        and self._no_improvement >= self.n_iter_no_change)
+            if self.verbose:
+                print(msg + f", time = {time.perf_counter() - start:.2f}s",
+                      flush=True)
+            if not np.isfinite(loss):
+                raise FloatingPointError(
+                    f"Training loss became {loss} at epoch {self.n_iter_}; "
+                    "lower learning_rate or set gradient_clip."
+                )
+            if stop:
+                if self.verbose:
+                    print("Stopping: no improvement for "
+                          f"{self.n_iter_no_change} epochs.", flush=True)
+                break
+        if best_params is not None:
+            for p, b in zip(self.params_, best_params):
+                p[...] = b
+        if not incremental:
+            self._no_improvement = 0
+        self.n_params_ = int(sum(p.size for p in self.params_))
+        return self
+
+    def _check_X_stateless(self, X, reset, dtype):
+        Xp, lengths = check_sequences(
+            X, step_features=self.step_features, dtype=dtype,
+            estimator_name=type(self).__name__,
+        )
+        if not reset and Xp.shape[2] != self.n_step_features_:
+            raise ValueError(
+                f"X has {Xp.shape[2]} features, but {type(self).__name__} is "
+                f"expecting {self.n_step_features_} features as input "
+                "(per time step)."
+            )
+        return Xp, lengths
+
+    def _set_x_state(self, X, Xp):
+        self.n_step_features_ = Xp.shape[2]
+        self.n_features_in_ = (
+            np.shape(X)[1]
+            if not isinstance(X, (list, tuple)) and np.ndim(X) == 2
+            else Xp.shape[2]
+        )
+
+    def _make_optimizer(self):
+        return make_optimizer(self.optimizer, self.params_, self.learning_rate)
+
+    def _split_validation(self, Xp, lengths, Y):
+        stratify = Y if (is_classifier_task := isinstance(
+            self, ClassifierMixin)) else None
+        idx = np.arange(Xp.shape[0])
+        try:
+            tr, va = train_test_split(
+                idx, test_size=self.validation_fraction,
+                random_state=self._random_state, stratify=stratify,
+            )
+        except ValueError:
+            if not is_classifier_task:
+                raise
+            tr, va = train_test_split(
+                idx, test_size=self.validation_fraction,
+                random_state=self._random_state,
+            )
+        if len(va) < 1 or len(tr) < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no "
+                f"training or validation sequences out of {len(idx)}."
+            )
+        return Xp[tr], lengths[tr], Y[tr], Xp[va], lengths[va], Y[va]
+
+    def _run_epoch(self, Xp, lengths, Y):
+        n = Xp.shape[0]
+        order = (self._random_state.permutation(n) if self.shuffle
+                 else np.arange(n))
+        bs = min(self.batch_size, n)
+        total = 0.0
+        for start in range(0, n, bs):
+            idx = order[start:start + bs]
+            # sort the batch by decreasing length (stable) and trim
+            idx = idx[np.argsort(-lengths[idx], kind="stable")]
+            Lb = lengths[idx]
+            T = int(Lb[0])
+            Xb = np.ascontiguousarray(Xp[idx, :T])
+            Yb = Y[idx, :T] if self._per_step else Y[idx]
+            loss, grads = self._forward_backward(self.params_, Xb, Lb, Yb)
+            if self.gradient_clip is not None or self.gradient_boost is not None:
+                rescale_gradients(grads, self.gradient_clip, self.gradient_boost)
+            self._optimizer.update_params(self.params_, grads)
+            if self.weight_clip is not None:
+                clip_weights(self.params_, self.weight_clip)
+            self.t_ += 1
+            total += float(loss) * len(idx)
+        return total / n
+
+    def _raw_output(self, X):
+        """Network output on validated sequences, in input order."""
+        check_is_fitted(self, "params_")
+        Xp, lengths = self._check_X_stateless(X, False, self.dtype_)
+        return self._output_padded(Xp, lengths), lengths
+
+    def _output_padded(self, Xp, lengths):
+        n = Xp.shape[0]
+        order = np.argsort(-lengths, kind="stable")
+        outs = []
+        for start in range(0, n, _PREDICT_CHUNK):
+            idx = order[start:start + _PREDICT_CHUNK]
+            Lb = lengths[idx]
+            T = int(Lb[0])
+            outs.append(self._forward(
+                self.params_, np.ascontiguousarray(Xp[idx, :T]), Lb
+            ))
+        if self._per_step:
+            T = int(lengths.max())
+            k = outs[0].shape[2]
+            out = np.zeros((n, T, k), dtype=outs[0].dtype)
+            pos = 0
+            for o in outs:
+                out[order[pos:pos + len(o)], :o.shape[1]] = o
+                pos += len(o)
+        else:
+            out = np.empty((n,) + outs[0].shape[1:], dtype=outs[0].dtype)
+            out[order] = np.concatenate(outs)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags
+
+
+class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
+    """Classification on top of :class:`BaseRecurrentEstimator`.
+
+    The network's output is the logits ``(n, n_classes)``; the loss is the
+    mean softmax cross-entropy.
+    """
+
+    _per_step = False
+
+    def partial_fit(self, X, y, classes=None):
+        """One pass over ``(X, y)``.
+
+        Parameters
+        ----------
+        X : sequences, see ``fit``
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            All classes that may appear.  On the first call it defaults to
+            ``np.unique(y)``; later calls may not introduce new labels.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit_checked(X, y, classes=classes)
+
+    def _encode_targets(self, y, lengths, reset, classes, dtype):
+        y = column_or_1d(y, warn=True)
+        if len(y) != len(lengths):
+            raise ValueError(
+                f"y has {len(y)} samples but X has {len(lengths)} sequences."
+            )
+        check_classification_targets(y)
+        if reset:
+            cls = unique_labels(y if classes is None else classes)
+            if classes is not None and not np.isin(y, cls).all():
+                raise ValueError(
+                    f"y contains labels {np.setdiff1d(y, cls)} not in "
+                    f"classes={cls}."
+                )
+        else:
+            cls = self.classes_
+            if classes is not None and not np.array_equal(
+                unique_labels(classes), cls
+            ):
+                raise ValueError(
+                    f"classes={classes} is not the same as on the first call "
+                    f"to partial_fit ({cls})."
+                )
+            unknown = np.setdiff1d(y, cls)
+            if len(unknown):
+                raise ValueError(
+                    f"y contains previously unseen labels {unknown}; the "
+                    f"model was fitted with classes {cls}. Pass every class "
+                    "with classes= on the first call to partial_fit."
+                )
+        return np.searchsorted(cls, y).astype(np.int64), cls
+
+    def _apply_target_state(self, cls):
+        self.classes_ = cls
+        self.n_outputs_ = len(cls)
+
+    def _loss_and_grad(self, logits, Y, lengths):
+        return softmax_cross_entropy(logits, Y)
+
+    def _validation_score(self, X, lengths, Y):
+        return accuracy_score(Y, self._output_padded(X, lengths).argmax(1))
+
+    def decision_function(self, X):
+        """Logits.
+
+        Parameters
+        ----------
+        X : sequences, see ``fit``
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes)
+        """
+        return self._raw_output(X)[0]
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the logits).
+
+        Parameters
+        ----------
+        X : sequences, see ``fit``
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        z = self.decision_function(X)
+        z = z - z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        return z
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`."""
+        z = self.decision_function(X)
+        z = z - z.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+    def predict(self, X):
+        """Most likely class.
+
+        Parameters
+        ----------
+        X : sequences, see ``fit``
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
+class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
+    """Regression on top of :class:`BaseRecurrentEstimator`.
+
+    Targets per sequence (``(n,)`` or ``(n, n_outputs)``) use the output at
+    each sequence's last valid step; targets per step (3-D, or a list of
+    arrays, one per sequence) use every valid step.  The loss is half the
+    mean squared error over samples (and valid steps) and outputs.
+    """
+
+    def partial_fit(self, X, y):
+        """One pass over ``(X, y)``.
+
+        Parameters
+        ----------
+        X : sequences, see ``fit``
+        y : array-like, see ``fit``
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit_checked(X, y)
+
+    def _encode_targets(self, y, lengths, reset, classes, dtype):
+        Y, per_step = check_sequence_targets(
+            y, lengths, dtype=dtype, estimator_name=type(self).__name__
+        )
+        if isinstance(y, (list, tuple)) and per_step:
+            y_shape = "list1d" if np.ndim(y[0]) == 1 else "list2d"
+        else:
+            y_shape = np.ndim(y)
+        if not reset and (per_step != self._per_step
+                          or Y.shape[-1] != self.n_outputs_):
+            raise ValueError(
+                f"y has {Y.shape[-1]} outputs "
+                f"{'per step' if per_step else 'per sequence'}, but the model "
+                f"was fitted with {self.n_outputs_} outputs "
+                f"{'per step' if self._per_step else 'per sequence'}."
+            )
+        return Y, (per_step, Y.shape[-1], y_shape)
+
+    def _apply_target_state(self, state):
+        per_step, k, y_shape = state
+        self._per_step = per_step
+        self.n_outputs_ = k
+        self._y_shape = y_shape
+
+    def _loss_and_grad(self, out, Y, lengths):
+        return squared_error(out, Y, lengths if self._per_step else None)
+
+    def _validation_score(self, X, lengths, Y):
+        out = self._output_padded(X, lengths)
+        if self._per_step:
+            mask = np.arange(out.shape[1])[None, :] < lengths[:, None]
+            return r2_score(Y[mask], out[mask])
+        return r2_score(Y, out)
+
+    def predict(self, X):
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : sequences, see ``fit``
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs) for
+            targets per sequence; for targets per step, a list of arrays of
+            shape (n_steps_i,) / (n_steps_i, n_outputs) if the model was
+            fitted with a list of targets, else an array of shape
+            (n_samples, max_steps, n_outputs) with zeros after each end.
+        """
+        out, lengths = self._raw_output(X)
+        if not self._per_step:
+            return out.ravel() if self._y_shape == 1 else out
+        if self._y_shape in ("list1d", "list2d"):
+            squeeze = self._y_shape == "list1d"
+            return [out[i, :L, 0] if squeeze else out[i, :L]
+                    for i, L in enumerate(lengths)]
+        for i, L in enumerate(lengths):
+            out[i, L:] = 0
+        return out
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 over all (valid) targets; see ``RegressorMixin.score``."""
+        if not getattr(self, "_per_step", False):
+            return super().score(X, y, sample_weight=sample_weight)
+        out, lengths = self._raw_output(X)
+        Y, _ = check_sequence_targets(y, lengths, dtype=out.dtype)
+        mask = np.arange(out.shape[1])[None, :] < lengths[:, None]
+        return r2_score(Y[mask], out[mask], sample_weight=sample_weight)
+
+
+def softmax_cross_entropy(logits, y):
+    """Mean softmax cross-entropy and its gradient.
+
+    Parameters
+    ----------
+    logits : ndarray of shape (n, n_classes)
+    y : ndarray of shape (n,), int
+        Class indices.
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray of shape (n, n_classes)
+        Gradient of the mean loss.
+    """
+    n = logits.shape[0]
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    loss = float(np.mean(np.log(s[:, 0]) - z[rows, y]))
+    d = e / s
+    d[rows, y] -= 1.0
+    d /= n
+    return loss, d
+
+
+def squared_error(out, Y, lengths=None):
+    """Half mean squared error and its gradient.
+
+    Parameters
+    ----------
+    out, Y : ndarray of shape (n, k), or (n, T, k) with ``lengths``
+    lengths : ndarray of shape (n,) or None
+        For per-step outputs: only steps ``t < lengths[i]`` count.
+
+    Returns
+    -------
+    loss : float
+    dout : ndarray, shape of ``out``
+    """
+    diff = out - Y
+    if lengths is None:
+        count = diff.size
+    else:
+        mask = np.arange(out.shape[1])[None, :] < lengths[:, None]
+        diff *= mask[:, :, None]
+        count = int(lengths.sum()) * out.shape[2]
+    loss = 0.5 * float(np.vdot(diff, diff)) / count
+    return loss, diff / count
