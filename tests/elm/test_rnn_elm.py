@@ -85,7 +85,7 @@ def test_regressor_partial_fit_and_multioutput():
     streamed = RNNELMRegressor(**kwargs).partial_fit(X[:150], Y[:150]).partial_fit(X[150:], Y[150:])
     assert np.abs(streamed.coef_ - full.coef_).max() / np.abs(full.coef_).max() < 1e-8
     assert full.predict(X).shape == (400, 2)
-    assert full.score(X, Y) > 0.95
+    assert full.score(X, Y) > 0.9
     assert RNNELMRegressor(**kwargs).fit(X, Y[:, 0]).predict(X).shape == (400,)
 
 
