@@ -1,0 +1,73 @@
+"""data_scripts: local files, checksum checks, HDF5 output (no network)."""
+import gzip
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnkit.datasets import load_hdf5
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "data_scripts"
+
+
+@pytest.fixture
+def scripts(monkeypatch):
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import _fetch
+    import mnist_to_hdf5
+    return _fetch, mnist_to_hdf5
+
+
+def _idx(array):
+    head = bytes([0, 0, 8, array.ndim]) + b"".join(
+        int(s).to_bytes(4, "big") for s in array.shape)
+    return head + array.astype(np.uint8).tobytes()
+
+
+def _mnist_dir(path, compress):
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 6), ("t10k", 4)):
+        for kind, arr in (("images-idx3", rng.integers(0, 256, (n, 28, 28))),
+                          ("labels-idx1", rng.integers(0, 10, n))):
+            name = f"{prefix}-{kind}-ubyte"
+            payload = _idx(arr)
+            if compress:
+                name, payload = name + ".gz", gzip.compress(payload)
+            (path / name).write_bytes(payload)
+
+
+def test_fetch_local_checks_sha256(tmp_path, scripts):
+    _fetch, _ = scripts
+    f = tmp_path / "a.bin"
+    f.write_bytes(b"payload")
+    good = hashlib.sha256(b"payload").hexdigest()
+    assert _fetch.fetch("a.bin", [], good, local=str(tmp_path)) == str(f)
+    with pytest.raises(_fetch.ChecksumError, match="a.bin: sha256"):
+        _fetch.fetch("a.bin", [], "0" * 64, local=str(tmp_path))
+    _fetch.fetch("a.bin", [], "0" * 64, local=str(tmp_path), verify=False)
+    alt = _fetch.fetch("a.bin.gz", [], "1" * 64, local=str(tmp_path),
+                       alternatives=[("a.bin", good)])
+    assert alt == str(f)
+    with pytest.raises(FileNotFoundError, match="b.bin"):
+        _fetch.fetch("b.bin", [], None, local=str(tmp_path))
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_mnist_to_hdf5_local(tmp_path, scripts, compress):
+    _fetch, script = scripts
+    src = tmp_path / "src"
+    src.mkdir()
+    _mnist_dir(src, compress)
+    out = tmp_path / "m.h5"
+    # synthetic files do not match the pinned checksums
+    with pytest.raises(_fetch.ChecksumError, match="expected"):
+        script.main([str(out), "--local", str(src)])
+    assert _fetch.run(lambda: script.main([str(out), "--local", str(src)])) == 1
+    assert not out.exists()
+    assert script.main([str(out), "--local", str(src), "--no-verify"]) == 0
+    X, y = load_hdf5(out, "train", in_memory=True)
+    assert X.shape == (6, 784) and X.dtype == np.uint8 and y.shape == (6,)
+    Xt, _ = load_hdf5(out, "test", in_memory=True)
+    assert Xt.shape == (4, 784)
