@@ -72,19 +72,19 @@ def backward(graph, params, X, seed, H, S, DH, grad):
                    H, S, DH, grad)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _sigmoid(a):
     return 1.0 / (1.0 + math.exp(-a))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _tanh(a):
     """tanh from one expm1: within 1 ulp of libm tanh, about 3x faster than it."""
     e = math.expm1(-2.0 * abs(a))
     return math.copysign(-e / (2.0 + e), a)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def graph_forward(params, X, cell, poff, soff, n_slots, in_col, ptr, eoff, ewpos, pad, H, S):
     """Forward pass over a whole sequence, storing states and cell internals.
 
@@ -177,7 +177,7 @@ def graph_forward(params, X, cell, poff, soff, n_slots, in_col, ptr, eoff, ewpos
             H[hb + j] = h
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def graph_backward(params, X, seed, out_pos, cell, poff, soff, n_slots, in_col, ptr, eoff, ewpos,
                    pad, H, S, DH, grad):
     """Full backpropagation through time after :func:`graph_forward`.
