@@ -82,6 +82,7 @@ class _BaseRNNELM(BaseEstimator):
         output_weights = state["accumulator"].solve(self.alpha, self.solver)
         self._commit(state, source, target_attrs)
         self._output_weights = output_weights
+        self._solved_for = (self.alpha, self.solver)
         return self
 
     def partial_fit(self, X, y, **kwargs):
@@ -159,11 +160,17 @@ class _BaseRNNELM(BaseEstimator):
 
     @property
     def coef_(self):
-        """Output weights, shape (n_hidden, n_outputs); solved lazily after partial_fit."""
+        """Output weights, shape (n_hidden, n_outputs).
+
+        Solved lazily after ``partial_fit``, and again from the stored sums
+        when ``alpha`` or ``solver`` changed through ``set_params`` (so tuning
+        them needs no new pass over the data).
+        """
         check_is_fitted(self, "input_weights_")
-        if self._output_weights is None:
+        if self._output_weights is None or self._solved_for != (self.alpha, self.solver):
             t0 = time.perf_counter()
             self._output_weights = self._accumulator.solve(self.alpha, self.solver)
+            self._solved_for = (self.alpha, self.solver)
             self._log(f"solved readout in {time.perf_counter() - t0:.1f} s")
         return self._output_weights
 

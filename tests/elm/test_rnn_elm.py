@@ -224,3 +224,11 @@ def test_corrupted_h5py_dataset(fitted, digits, tmp_path):
                 method(f["X"], y)
     _still_usable(clf, Xt, before)
     assert clf.n_samples_seen_ == len(X)
+
+
+def test_changing_alpha_resolves_from_stored_sums(digits):
+    X, _, y, _ = digits
+    clf = RNNELMClassifier(40, alpha=1e-6, random_state=0).fit(X, y)
+    clf.set_params(alpha=1e-2)
+    np.testing.assert_allclose(
+        clf.coef_, RNNELMClassifier(40, alpha=1e-2, random_state=0).fit(X, y).coef_, rtol=1e-10)
