@@ -1,0 +1,571 @@
+"""Recurrent cells over a batch of sequences: forward and hand-written BPTT.
+
+Every cell is a layer with hidden width ``H`` and four parameter arrays::
+
+    W : (n_in, G)   input weights      (applied outside the kernel, one GEMM)
+    b : (G,)        input bias         (empty for cells without one)
+    U : (H, Gu)     recurrent weights
+    E : (k, H)      per-unit extra parameters (k may be 0)
+
+The input projection ``Xp = X @ W + b`` for all time steps is one BLAS GEMM
+done by the caller (:func:`layer_forward`); the kernels here run the
+recurrence.  Arrays are **time-major** inside: ``Xp`` has shape
+``(T, n, G)``, hidden states ``Hs`` shape ``(T + 1, n, H)`` with ``Hs[0] = 0``.
+
+Variable lengths: ``lengths`` (int64, shape ``(n,)``) must be sorted in
+non-increasing order.  At step ``t`` only the first ``n_t = #{i: lengths[i] >
+t}`` rows are computed (contiguous slices, so the per-step GEMM shrinks);
+the states of finished rows are carried over unchanged, so ``Hs[T]`` holds
+every sequence's state at its last valid step, and gradients flow through
+carried states unchanged.
+
+Kernel signatures (all cells alike, registered in :data:`CELLS`)::
+
+    forward(Xp, U, E, lengths, Hs, C)
+    backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE)
+
+``C`` is the cell's cache of shape ``(T, n, cache_width * H)`` written by
+``forward``.  ``dHs`` (shape ``(T, n, H)``) is the loss gradient with
+respect to the outputs ``Hs[1:]``; ``backward`` writes ``dXp`` (gradient
+with respect to the pre-activations ``Xp``, zero at padded steps), ``dU``
+and ``dE`` (overwritten, not accumulated).
+
+Cell equations (``s`` = logistic, ``x~`` = input projection slices,
+``h`` = previous state):
+
+* ``elman``: ``h' = tanh(x~ + h U)``.
+* ``lstm`` (gates i, f, g, o): ``c' = f c + i g``, ``h' = o tanh(c')``, with
+  ``f = s(x~_f + h U_f + 1)`` (forget-gate bias +1 added at run time).
+* ``gru`` (z, r, n; PyTorch/cuDNN form, reset after the recurrent product):
+  ``n = tanh(x~_n + r (h U_n + e))``, ``h' = (1 - z) n + z h``; ``E = [e]``.
+* ``mgu`` (f, h~): ``f = s(x~_f + h U_f)``,
+  ``h~ = tanh(x~_h + (f h) U_h)``, ``h' = (1 - f) h + f h~``.
+* ``ugrnn`` (c, g): ``c = tanh(x~_c + h U_c)``, ``g = s(x~_g + h U_g)``,
+  ``h' = g h + (1 - g) c``.
+* ``delta`` (Delta-RNN, no input bias): ``d1 = h V``, ``d2 = x W``,
+  ``z = tanh((a + 2) d1 d2 + (b1 + 1) d1 + (b2 + 1) d2 + bz)``,
+  ``r = s(d2 + br)``, ``h' = tanh((1 - r) z + r h)``;
+  ``E = [a, b1, b2, bz, br]`` stored centred at 0 (offsets at run time).
+
+Kernels are ``@njit(cache=True)``, typed by their arrays (float32 or
+float64), and call BLAS through ``np.dot`` for the per-step recurrent
+products; the recurrent weight gradient is one GEMM over all steps.
+"""
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from .activations import sigmoid_scalar as _sig
+
+__all__ = ["CELLS", "CellSpec", "layer_forward", "layer_backward",
+           "cell_shapes"]
+
+
+@njit(cache=True)
+def _n_active(lengths, T):
+    """n_active[t] = number of rows with lengths > t (lengths sorted desc)."""
+    n = lengths.shape[0]
+    out = np.empty(T, dtype=np.int64)
+    k = n
+    for t in range(T):
+        while k > 0 and lengths[k - 1] <= t:
+            k -= 1
+        out[t] = k
+    return out
+
+
+@njit(cache=True)
+def _carry(Hs, t, nt):
+    """Copy states of finished rows from step t to t + 1."""
+    n, H = Hs.shape[1], Hs.shape[2]
+    for i in range(nt, n):
+        for j in range(H):
+            Hs[t + 1, i, j] = Hs[t, i, j]
+
+
+# --------------------------------------------------------------- elman
+@njit(cache=True)
+def elman_forward(Xp, U, E, lengths, Hs, C):
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    A = np.empty((n, H), dtype=Xp.dtype)
+    Hs[0] = 0.0
+    for t in range(T):
+        nt = act[t]
+        np.dot(Hs[t, :nt], U, A[:nt])
+        for i in range(nt):
+            for j in range(H):
+                Hs[t + 1, i, j] = math.tanh(Xp[t, i, j] + A[i, j])
+        _carry(Hs, t, nt)
+
+
+@njit(cache=True)
+def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
+    dh = np.zeros((n, H), dtype=Xp.dtype)
+    R = np.empty((n, H), dtype=Xp.dtype)
+    for t in range(T - 1, -1, -1):
+        nt = act[t]
+        for i in range(n):
+            for j in range(H):
+                dh[i, j] += dHs[t, i, j]
+        for i in range(nt):
+            for j in range(H):
+                y = Hs[t + 1, i, j]
+                dXp[t, i, j] = dh[i, j] * (1.0 - y * y)
+        for i in range(nt, n):
+            for j in range(H):
+                dXp[t, i, j] = 0.0
+        np.dot(dXp[t, :nt], UT, R[:nt])
+        for i in range(nt):
+            for j in range(H):
+                dh[i, j] = R[i, j]
+    _rec_grad(Hs, dXp, dU)
+
+
+@njit(cache=True)
+def _rec_grad(Hs, dA, dU):
+    """dU = sum_t Hs[t]^T dA[t] as one GEMM over all steps."""
+    T, n, H = dA.shape[0], dA.shape[1], Hs.shape[2]
+    Hf = Hs[:T].reshape(T * n, H)
+    np.dot(Hf.T, dA.reshape(T * n, dA.shape[2]), dU)
+
+
+# ---------------------------------------------------------------- lstm
+@njit(cache=True)
+def lstm_forward(Xp, U, E, lengths, Hs, C):
+    # C[t] = [i, f, g, o, c_t]
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    A = np.empty((n, 4 * H), dtype=Xp.dtype)
+    Hs[0] = 0.0
+    for t in range(T):
+        nt = act[t]
+        np.dot(Hs[t, :nt], U, A[:nt])
+        for i in range(nt):
+            for j in range(H):
+                ig = _sig(Xp[t, i, j] + A[i, j])
+                fg = _sig(Xp[t, i, H + j] + A[i, H + j] + 1.0)
+                gg = math.tanh(Xp[t, i, 2 * H + j] + A[i, 2 * H + j])
+                og = _sig(Xp[t, i, 3 * H + j] + A[i, 3 * H + j])
+                cp = C[t - 1, i, 4 * H + j] if t > 0 else 0.0
+                c = fg * cp + ig * gg
+                C[t, i, j] = ig
+                C[t, i, H + j] = fg
+                C[t, i, 2 * H + j] = gg
+                C[t, i, 3 * H + j] = og
+                C[t, i, 4 * H + j] = c
+                Hs[t + 1, i, j] = og * math.tanh(c)
+        for i in range(nt, n):
+            for j in range(H):
+                C[t, i, 4 * H + j] = C[t - 1, i, 4 * H + j]
+        _carry(Hs, t, nt)
+
+
+@njit(cache=True)
+def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
+    dh = np.zeros((n, H), dtype=Xp.dtype)
+    dc = np.zeros((n, H), dtype=Xp.dtype)
+    R = np.empty((n, H), dtype=Xp.dtype)
+    for t in range(T - 1, -1, -1):
+        nt = act[t]
+        for i in range(n):
+            for j in range(H):
+                dh[i, j] += dHs[t, i, j]
+        for i in range(nt):
+            for j in range(H):
+                ig = C[t, i, j]
+                fg = C[t, i, H + j]
+                gg = C[t, i, 2 * H + j]
+                og = C[t, i, 3 * H + j]
+                tc = math.tanh(C[t, i, 4 * H + j])
+                cp = C[t - 1, i, 4 * H + j] if t > 0 else 0.0
+                g = dh[i, j]
+                d_c = dc[i, j] + g * og * (1.0 - tc * tc)
+                dXp[t, i, j] = d_c * gg * ig * (1.0 - ig)
+                dXp[t, i, H + j] = d_c * cp * fg * (1.0 - fg)
+                dXp[t, i, 2 * H + j] = d_c * ig * (1.0 - gg * gg)
+                dXp[t, i, 3 * H + j] = g * tc * og * (1.0 - og)
+                dc[i, j] = d_c * fg
+        for i in range(nt, n):
+            for j in range(4 * H):
+                dXp[t, i, j] = 0.0
+        np.dot(dXp[t, :nt], UT, R[:nt])
+        for i in range(nt):
+            for j in range(H):
+                dh[i, j] = R[i, j]
+    _rec_grad(Hs, dXp, dU)
+
+
+# ----------------------------------------------------------------- gru
+@njit(cache=True)
+def gru_forward(Xp, U, E, lengths, Hs, C):
+    # C[t] = [z, r, n, hU_n + e]
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    A = np.empty((n, 3 * H), dtype=Xp.dtype)
+    Hs[0] = 0.0
+    for t in range(T):
+        nt = act[t]
+        np.dot(Hs[t, :nt], U, A[:nt])
+        for i in range(nt):
+            for j in range(H):
+                z = _sig(Xp[t, i, j] + A[i, j])
+                r = _sig(Xp[t, i, H + j] + A[i, H + j])
+                hn = A[i, 2 * H + j] + E[0, j]
+                nn = math.tanh(Xp[t, i, 2 * H + j] + r * hn)
+                C[t, i, j] = z
+                C[t, i, H + j] = r
+                C[t, i, 2 * H + j] = nn
+                C[t, i, 3 * H + j] = hn
+                Hs[t + 1, i, j] = (1.0 - z) * nn + z * Hs[t, i, j]
+        _carry(Hs, t, nt)
+
+
+@njit(cache=True)
+def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
+    dh = np.zeros((n, H), dtype=Xp.dtype)
+    dA = np.empty((T, n, 3 * H), dtype=Xp.dtype)  # grads of h U (+ e)
+    R = np.empty((n, H), dtype=Xp.dtype)
+    dE[:] = 0.0
+    for t in range(T - 1, -1, -1):
+        nt = act[t]
+        for i in range(n):
+            for j in range(H):
+                dh[i, j] += dHs[t, i, j]
+        for i in range(nt):
+            for j in range(H):
+                z = C[t, i, j]
+                r = C[t, i, H + j]
+                nn = C[t, i, 2 * H + j]
+                hn = C[t, i, 3 * H + j]
+                g = dh[i, j]
+                dan = g * (1.0 - z) * (1.0 - nn * nn)
+                daz = g * (Hs[t, i, j] - nn) * z * (1.0 - z)
+                dar = dan * hn * r * (1.0 - r)
+                dXp[t, i, j] = daz
+                dXp[t, i, H + j] = dar
+                dXp[t, i, 2 * H + j] = dan
+                dA[t, i, j] = daz
+                dA[t, i, H + j] = dar
+                dA[t, i, 2 * H + j] = dan * r
+                dE[0, j] += dan * r
+                dh[i, j] = g * z
+        for i in range(nt, n):
+            for j in range(3 * H):
+                dXp[t, i, j] = 0.0
+                dA[t, i, j] = 0.0
+        np.dot(dA[t, :nt], UT, R[:nt])
+        for i in range(nt):
+            for j in range(H):
+                dh[i, j] += R[i, j]
+    _rec_grad(Hs, dA, dU)
+
+
+# ----------------------------------------------------------------- mgu
+@njit(cache=True)
+def mgu_forward(Xp, U, E, lengths, Hs, C):
+    # C[t] = [f, h~, f * h]
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    Uf = np.ascontiguousarray(U[:, :H])
+    Uh = np.ascontiguousarray(U[:, H:])
+    A = np.empty((n, H), dtype=Xp.dtype)
+    FH = np.empty((n, H), dtype=Xp.dtype)
+    Hs[0] = 0.0
+    for t in range(T):
+        nt = act[t]
+        np.dot(Hs[t, :nt], Uf, A[:nt])
+        for i in range(nt):
+            for j in range(H):
+                f = _sig(Xp[t, i, j] + A[i, j])
+                C[t, i, j] = f
+                FH[i, j] = f * Hs[t, i, j]
+                C[t, i, 2 * H + j] = FH[i, j]
+        np.dot(FH[:nt], Uh, A[:nt])
+        for i in range(nt):
+            for j in range(H):
+                f = C[t, i, j]
+                ht = math.tanh(Xp[t, i, H + j] + A[i, j])
+                C[t, i, H + j] = ht
+                Hs[t + 1, i, j] = (1.0 - f) * Hs[t, i, j] + f * ht
+        _carry(Hs, t, nt)
+
+
+@njit(cache=True)
+def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    UfT = np.ascontiguousarray(U[:, :H].T)
+    UhT = np.ascontiguousarray(U[:, H:].T)
+    dh = np.zeros((n, H), dtype=Xp.dtype)
+    dAf = np.empty((T, n, H), dtype=Xp.dtype)
+    dAh = np.empty((T, n, H), dtype=Xp.dtype)
+    R = np.empty((n, H), dtype=Xp.dtype)
+    for t in range(T - 1, -1, -1):
+        nt = act[t]
+        for i in range(n):
+            for j in range(H):
+                dh[i, j] += dHs[t, i, j]
+        for i in range(nt):
+            for j in range(H):
+                f = C[t, i, j]
+                ht = C[t, i, H + j]
+                dAh[t, i, j] = dh[i, j] * f * (1.0 - ht * ht)
+        np.dot(dAh[t, :nt], UhT, R[:nt])  # gradient of f * h
+        for i in range(nt):
+            for j in range(H):
+                f = C[t, i, j]
+                ht = C[t, i, H + j]
+                hp = Hs[t, i, j]
+                g = dh[i, j]
+                df = g * (ht - hp) + R[i, j] * hp
+                dAf[t, i, j] = df * f * (1.0 - f)
+                dh[i, j] = g * (1.0 - f) + R[i, j] * f
+        for i in range(nt, n):
+            for j in range(H):
+                dAf[t, i, j] = 0.0
+                dAh[t, i, j] = 0.0
+        np.dot(dAf[t, :nt], UfT, R[:nt])
+        for i in range(nt):
+            for j in range(H):
+                dh[i, j] += R[i, j]
+    for t in range(T):
+        for i in range(n):
+            for j in range(H):
+                dXp[t, i, j] = dAf[t, i, j]
+                dXp[t, i, H + j] = dAh[t, i, j]
+    dUf = np.empty((H, H), dtype=Xp.dtype)
+    _rec_grad(Hs, dAf, dUf)
+    FH = np.zeros((T + 1, n, H), dtype=Xp.dtype)
+    for t in range(T):
+        for i in range(n):
+            for j in range(H):
+                FH[t, i, j] = C[t, i, 2 * H + j]
+    dUh = np.empty((H, H), dtype=Xp.dtype)
+    _rec_grad(FH, dAh, dUh)
+    dU[:, :H] = dUf
+    dU[:, H:] = dUh
+
+
+# --------------------------------------------------------------- ugrnn
+@njit(cache=True)
+def ugrnn_forward(Xp, U, E, lengths, Hs, C):
+    # C[t] = [c, g]
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    A = np.empty((n, 2 * H), dtype=Xp.dtype)
+    Hs[0] = 0.0
+    for t in range(T):
+        nt = act[t]
+        np.dot(Hs[t, :nt], U, A[:nt])
+        for i in range(nt):
+            for j in range(H):
+                c = math.tanh(Xp[t, i, j] + A[i, j])
+                g = _sig(Xp[t, i, H + j] + A[i, H + j])
+                C[t, i, j] = c
+                C[t, i, H + j] = g
+                Hs[t + 1, i, j] = g * Hs[t, i, j] + (1.0 - g) * c
+        _carry(Hs, t, nt)
+
+
+@njit(cache=True)
+def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
+    dh = np.zeros((n, H), dtype=Xp.dtype)
+    R = np.empty((n, H), dtype=Xp.dtype)
+    for t in range(T - 1, -1, -1):
+        nt = act[t]
+        for i in range(n):
+            for j in range(H):
+                dh[i, j] += dHs[t, i, j]
+        for i in range(nt):
+            for j in range(H):
+                c = C[t, i, j]
+                g = C[t, i, H + j]
+                d = dh[i, j]
+                dXp[t, i, j] = d * (1.0 - g) * (1.0 - c * c)
+                dXp[t, i, H + j] = d * (Hs[t, i, j] - c) * g * (1.0 - g)
+                dh[i, j] = d * g
+        for i in range(nt, n):
+            for j in range(2 * H):
+                dXp[t, i, j] = 0.0
+        np.dot(dXp[t, :nt], UT, R[:nt])
+        for i in range(nt):
+            for j in range(H):
+                dh[i, j] += R[i, j]
+    _rec_grad(Hs, dXp, dU)
+
+
+# --------------------------------------------------------------- delta
+@njit(cache=True)
+def delta_forward(Xp, U, E, lengths, Hs, C):
+    # C[t] = [d1, z, r]; E = [alpha, beta1, beta2, bz, br]
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    A = np.empty((n, H), dtype=Xp.dtype)
+    Hs[0] = 0.0
+    for t in range(T):
+        nt = act[t]
+        np.dot(Hs[t, :nt], U, A[:nt])
+        for i in range(nt):
+            for j in range(H):
+                d1 = A[i, j]
+                d2 = Xp[t, i, j]
+                z = math.tanh((E[0, j] + 2.0) * d1 * d2 + (E[1, j] + 1.0) * d1
+                              + (E[2, j] + 1.0) * d2 + E[3, j])
+                r = _sig(d2 + E[4, j])
+                C[t, i, j] = d1
+                C[t, i, H + j] = z
+                C[t, i, 2 * H + j] = r
+                Hs[t + 1, i, j] = math.tanh((1.0 - r) * z + r * Hs[t, i, j])
+        _carry(Hs, t, nt)
+
+
+@njit(cache=True)
+def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
+    dh = np.zeros((n, H), dtype=Xp.dtype)
+    dA = np.empty((T, n, H), dtype=Xp.dtype)
+    R = np.empty((n, H), dtype=Xp.dtype)
+    dE[:] = 0.0
+    for t in range(T - 1, -1, -1):
+        nt = act[t]
+        for i in range(n):
+            for j in range(H):
+                dh[i, j] += dHs[t, i, j]
+        for i in range(nt):
+            for j in range(H):
+                d1 = C[t, i, j]
+                z = C[t, i, H + j]
+                r = C[t, i, 2 * H + j]
+                d2 = Xp[t, i, j]
+                hp = Hs[t, i, j]
+                y = Hs[t + 1, i, j]
+                da = dh[i, j] * (1.0 - y * y)
+                dzp = da * (1.0 - r) * (1.0 - z * z)
+                drp = da * (hp - z) * r * (1.0 - r)
+                dA[t, i, j] = dzp * ((E[0, j] + 2.0) * d2 + E[1, j] + 1.0)
+                dXp[t, i, j] = dzp * ((E[0, j] + 2.0) * d1 + E[2, j] + 1.0) + drp
+                dE[0, j] += dzp * d1 * d2
+                dE[1, j] += dzp * d1
+                dE[2, j] += dzp * d2
+                dE[3, j] += dzp
+                dE[4, j] += drp
+                dh[i, j] = da * r
+        for i in range(nt, n):
+            for j in range(H):
+                dXp[t, i, j] = 0.0
+                dA[t, i, j] = 0.0
+        np.dot(dA[t, :nt], UT, R[:nt])
+        for i in range(nt):
+            for j in range(H):
+                dh[i, j] += R[i, j]
+    _rec_grad(Hs, dA, dU)
+
+
+CellSpec = namedtuple(
+    "CellSpec",
+    "n_gates n_extras has_bias cache_width forward backward",
+)
+CellSpec.__doc__ = """Description of a cell: ``G = Gu = n_gates * H``,
+``E`` has ``n_extras`` rows, ``b`` exists iff ``has_bias``, the cache has
+``cache_width * H`` columns."""
+
+#: name -> CellSpec
+CELLS = {
+    "elman": CellSpec(1, 0, True, 1, elman_forward, elman_backward),
+    "lstm": CellSpec(4, 0, True, 5, lstm_forward, lstm_backward),
+    "gru": CellSpec(3, 1, True, 4, gru_forward, gru_backward),
+    "mgu": CellSpec(2, 0, True, 3, mgu_forward, mgu_backward),
+    "ugrnn": CellSpec(2, 0, True, 2, ugrnn_forward, ugrnn_backward),
+    "delta": CellSpec(1, 5, False, 3, delta_forward, delta_backward),
+}
+
+
+def cell_shapes(cell, n_in, H):
+    """Shapes of ``(W, b, U, E)`` for a layer of ``cell``."""
+    s = CELLS[cell]
+    G = s.n_gates * H
+    return (n_in, G), ((G,) if s.has_bias else (0,)), (H, G), (s.n_extras, H)
+
+
+def layer_forward(cell, X, W, b, U, E, lengths):
+    """Run one recurrent layer over a time-major batch.
+
+    Parameters
+    ----------
+    cell : str
+        A key of :data:`CELLS`.
+    X : ndarray of shape (T, n, n_in)
+        Time-major input, C-contiguous.
+    W, b, U, E : ndarray
+        Layer parameters, see :func:`cell_shapes`.
+    lengths : ndarray of shape (n,), int64, sorted non-increasing
+
+    Returns
+    -------
+    Hs : ndarray of shape (T + 1, n, H)
+        ``Hs[0] = 0``; ``Hs[t + 1]`` the state after step ``t``.
+    cache : tuple
+        Pass to :func:`layer_backward`.
+    """
+    s = CELLS[cell]
+    T, n, F = X.shape
+    H = U.shape[0]
+    Xp = np.dot(X.reshape(T * n, F), W)
+    if s.has_bias:
+        Xp += b
+    Xp = Xp.reshape(T, n, W.shape[1])
+    Hs = np.empty((T + 1, n, H), dtype=X.dtype)
+    C = np.empty((T, n, s.cache_width * H), dtype=X.dtype)
+    s.forward(Xp, U, E, lengths, Hs, C)
+    return Hs, (X, Xp, C)
+
+
+def layer_backward(cell, dH, W, b, U, E, lengths, Hs, cache, need_dX=True):
+    """Back-propagate through one recurrent layer.
+
+    Parameters
+    ----------
+    cell : str
+    dH : ndarray of shape (T, n, H)
+        Loss gradient with respect to ``Hs[1:]``.
+    W, b, U, E, lengths : as in :func:`layer_forward`
+    Hs, cache : outputs of :func:`layer_forward`
+    need_dX : bool, default=True
+        Whether to compute the gradient with respect to the input.
+
+    Returns
+    -------
+    dX : ndarray of shape (T, n, n_in) or None
+    grads : tuple of ndarray
+        ``(dW, db, dU, dE)``, shapes of the parameters.
+    """
+    s = CELLS[cell]
+    X, Xp, C = cache
+    T, n, F = X.shape
+    G = W.shape[1]
+    dXp = np.empty_like(Xp)
+    dU = np.empty_like(U)
+    dE = np.zeros_like(E)
+    s.backward(dH, Xp, U, E, lengths, Hs, C, dXp, dU, dE)
+    dXp2 = dXp.reshape(T * n, G)
+    dW = np.dot(X.reshape(T * n, F).T, dXp2)
+    db = dXp2.sum(axis=0) if s.has_bias else np.zeros_like(b)
+    dX = np.dot(dXp2, W.T).reshape(T, n, F) if need_dX else None
+    return dX, (dW, db, dU, dE)

@@ -1,0 +1,4 @@
+"""Sequence estimators trained by backpropagation through time."""
+from ._recurrent import RecurrentClassifier, RecurrentRegressor
+
+__all__ = ["RecurrentClassifier", "RecurrentRegressor"]

@@ -1,0 +1,151 @@
+"""Stacked recurrent layers of one cell type plus a linear head.
+
+Parameters are a flat list: for each layer ``[W, b, U, E]`` (see
+:mod:`rnnkit.kernels.cells`), then the head ``[W_out, b_out]``.  The head
+reads the top layer's state at each sequence's last valid step (``Hs[T]``,
+since finished sequences carry their state), or at every step.
+"""
+import numpy as np
+
+from ..kernels.cells import CELLS, cell_shapes, layer_backward, layer_forward
+from ..optim import init_weight
+
+__all__ = ["init_network", "network_forward", "network_backward"]
+
+
+def init_network(cell, n_in, hidden_sizes, n_out, rng, dtype, init="uniform"):
+    """Fresh parameters for a stack of ``cell`` layers and a linear head.
+
+    Parameters
+    ----------
+    cell : str
+    n_in : int
+    hidden_sizes : sequence of int
+    n_out : int
+    rng : numpy.random.RandomState
+    dtype : dtype
+    init : {'uniform', 'glorot_uniform', 'orthogonal'}
+        ``'uniform'``: every cell weight and bias ``U(+-1/sqrt(H))`` and the
+        head ``U(+-1/sqrt(H_top))`` (PyTorch's family).  ``'glorot_uniform'``:
+        Glorot weights, zero biases.  ``'orthogonal'``: Glorot input weights,
+        orthogonal recurrent blocks, zero biases.  Delta-RNN extras start at 0
+        (their offsets are added at run time).
+
+    Returns
+    -------
+    params : list of ndarray
+    """
+    params = []
+    fan = n_in
+    for H in hidden_sizes:
+        sW, sb, sU, sE = cell_shapes(cell, fan, H)
+        if init == "uniform":
+            W = init_weight("uniform", sW, H, H, rng, dtype)
+            b = init_weight("uniform", sb, H, H, rng, dtype)
+            U = init_weight("uniform", sU, H, H, rng, dtype)
+        else:
+            W = init_weight("glorot_uniform", sW, fan, H, rng, dtype)
+            b = np.zeros(sb, dtype=dtype)
+            U = init_weight("orthogonal" if init == "orthogonal"
+                            else "glorot_uniform", sU, H, H, rng, dtype)
+        if cell == "gru" and init == "uniform":
+            E = init_weight("uniform", sE, H, H, rng, dtype)
+        else:
+            E = np.zeros(sE, dtype=dtype)
+        params += [W, b, U, E]
+        fan = H
+    if init == "uniform":
+        Wo = init_weight("uniform", (fan, n_out), fan, n_out, rng, dtype)
+        bo = init_weight("uniform", (n_out,), fan, n_out, rng, dtype)
+    else:
+        Wo = init_weight("glorot_uniform", (fan, n_out), fan, n_out, rng, dtype)
+        bo = np.zeros(n_out, dtype=dtype)
+    return params + [Wo, bo]
+
+
+def network_forward(cell, params, X, lengths, per_step=False):
+    """Forward pass.
+
+    Parameters
+    ----------
+    cell : str
+    params : list of ndarray
+    X : ndarray of shape (n, T, n_in)
+    lengths : ndarray of shape (n,), int64, sorted non-increasing,
+        ``lengths[0] == T``
+    per_step : bool
+        Output at every step instead of the last valid step.
+
+    Returns
+    -------
+    out : ndarray of shape (n, n_out) or (n, T, n_out)
+    cache : object for :func:`network_backward`
+    """
+    n, T, _ = X.shape
+    h = np.ascontiguousarray(X.transpose(1, 0, 2))
+    n_layers = (len(params) - 2) // 4
+    states = []
+    for k in range(n_layers):
+        W, b, U, E = params[4 * k: 4 * k + 4]
+        Hs, cache = layer_forward(cell, h, W, b, U, E, lengths)
+        states.append((Hs, cache))
+        h = Hs[1:]
+    Wo, bo = params[-2:]
+    if per_step:
+        H = h.shape[2]
+        out = (np.dot(h.reshape(T * n, H), Wo) + bo).reshape(T, n, -1)
+        out = np.ascontiguousarray(out.transpose(1, 0, 2))
+    else:
+        out = np.dot(h[T - 1], Wo) + bo
+    return out, (states, lengths, per_step)
+
+
+def network_backward(cell, params, dout, cache):
+    """Gradients of the loss for every parameter.
+
+    Parameters
+    ----------
+    cell : str
+    params : list of ndarray
+    dout : ndarray, shape of the forward output
+        Loss gradient with respect to the output.
+    cache : from :func:`network_forward`
+
+    Returns
+    -------
+    grads : list of ndarray, same shapes as ``params``
+    """
+    states, lengths, per_step = cache
+    Wo = params[-2]
+    top = states[-1][0]
+    T, n, H = top.shape[0] - 1, top.shape[1], top.shape[2]
+    if per_step:
+        d_tm = np.ascontiguousarray(dout.transpose(1, 0, 2)).reshape(T * n, -1)
+        dWo = np.dot(top[1:].reshape(T * n, H).T, d_tm)
+        dbo = d_tm.sum(axis=0)
+        dH = np.dot(d_tm, Wo.T).reshape(T, n, H)
+    else:
+        dWo = np.dot(top[T].T, dout)
+        dbo = dout.sum(axis=0)
+        dH = np.zeros((T, n, H), dtype=top.dtype)
+        dH[T - 1] = np.dot(dout, Wo.T)
+    grads = [None] * (len(params) - 2) + [dWo, dbo]
+    for k in range(len(states) - 1, -1, -1):
+        W, b, U, E = params[4 * k: 4 * k + 4]
+        Hs, lcache = states[k]
+        dX, g = layer_backward(cell, dH, W, b, U, E, lengths, Hs, lcache,
+                               need_dX=k > 0)
+        grads[4 * k: 4 * k + 4] = g
+        dH = dX
+    return grads
+
+
+def n_cell_params(cell, n_in, hidden_sizes, n_out):
+    """Parameter count of the network."""
+    total, fan = 0, n_in
+    for H in hidden_sizes:
+        total += sum(int(np.prod(s)) for s in cell_shapes(cell, fan, H))
+        fan = H
+    return total + fan * n_out + n_out
+
+

@@ -1,0 +1,204 @@
+"""RecurrentClassifier and RecurrentRegressor: stacked cells + linear head."""
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..kernels.cells import CELLS
+from ._base import (
+    BaseRecurrentClassifier, BaseRecurrentEstimator, BaseRecurrentRegressor,
+)
+from ._network import init_network, network_backward, network_forward
+
+__all__ = ["RecurrentClassifier", "RecurrentRegressor"]
+
+
+class _CellNetworkMixin:
+    """Implements the base-estimator hooks with :mod:`._network`."""
+
+    _network_constraints = {
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_sizes": [Interval(Integral, 1, None, closed="left"),
+                         "array-like"],
+    }
+
+    def _hidden(self):
+        hs = self.hidden_sizes
+        hs = (hs,) if isinstance(hs, Integral) else tuple(int(h) for h in hs)
+        if not hs or min(hs) < 1:
+            raise ValueError(
+                f"hidden_sizes={self.hidden_sizes!r} must be a positive int or "
+                "a non-empty sequence of positive ints."
+            )
+        return hs
+
+    def _init_params(self, n_features, n_outputs, rng, dtype):
+        return init_network(self.cell, n_features, self._hidden(), n_outputs,
+                            rng, dtype, self.init)
+
+    def _forward(self, params, X, lengths):
+        return network_forward(self.cell, params, X, lengths, self._per_step)[0]
+
+    def _forward_backward(self, params, X, lengths, Y):
+        out, cache = network_forward(self.cell, params, X, lengths,
+                                     self._per_step)
+        loss, dout = self._loss_and_grad(out, Y, lengths)
+        return loss, network_backward(self.cell, params, dout, cache)
+
+    def _fit(self, X, y, incremental, classes=None):
+        self._hidden()
+        return super()._fit(X, y, incremental, classes=classes)
+
+
+_DOC_PARAMS = """
+    cell : {'elman', 'lstm', 'gru', 'mgu', 'ugrnn', 'delta'}, default='lstm'
+        Recurrent cell of every layer (equations in
+        :mod:`rnnkit.kernels.cells`).
+    hidden_sizes : int or sequence of int, default=(32,)
+        Width of each recurrent layer, bottom to top.
+    step_features : int or None, default=None
+        For 2-D ``X``: number of features per step (each row holds
+        ``n_steps * step_features`` values).  ``None`` reads a 2-D array as
+        one step per sample.
+    optimizer : {'adam', 'sgd'}, default='adam'
+        ``'sgd'`` uses Nesterov momentum 0.9.
+    learning_rate : float, default=1e-3
+    batch_size : int, default=20
+    max_epochs : int, default=10
+        Epochs of ``fit`` (``partial_fit`` makes one pass per call).
+    shuffle : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop after
+        ``n_iter_no_change`` epochs without a validation-score gain of
+        ``tol``, and keep the best parameters.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    tol : float or None, default=1e-4
+        Without early stopping, ``fit`` stops when the training loss has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs; ``None`` always
+        runs ``max_epochs``.
+    gradient_clip : float or None, default=None
+        Rescale gradients whose global norm exceeds this value down to it.
+    gradient_boost : float or None, default=None
+        Rescale gradients whose global norm is below this value up to it.
+    weight_clip : float or None, default=None
+        Clip every parameter to ``[-weight_clip, weight_clip]`` after each
+        update.
+    init : {'uniform', 'glorot_uniform', 'orthogonal'}, default='uniform'
+        Initialization scheme; ``'uniform'`` is PyTorch's ``U(+-1/sqrt(H))``.
+    dtype : {'float32', 'float64'} or None, default=None
+        Computation dtype; ``None`` follows the input (float32 stays
+        float32, anything else becomes float64).
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialization, shuffling and the validation split.
+    verbose : int, default=0
+        Print one line per epoch (loss, validation score, epoch time).
+    warm_start : bool, default=False
+        Let ``fit`` continue from the current parameters."""
+
+_DOC_ATTRS = """
+    params_ : list of ndarray
+        ``[W, b, U, E]`` per layer, then ``[W_out, b_out]``.
+    n_params_ : int
+        Number of trainable values.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    validation_scores_ : list of float
+        Validation score of each epoch (empty without early stopping).
+    best_validation_score_ : float or None
+    n_iter_ : int
+        Epochs run so far.
+    t_ : int
+        Optimizer steps so far.
+    n_features_in_ : int
+        Columns of a 2-D ``X``, else features per step.
+    n_step_features_ : int
+        Features per time step.
+    dtype_ : type
+        ``np.float32`` or ``np.float64``."""
+
+
+class RecurrentClassifier(_CellNetworkMixin, BaseRecurrentClassifier):
+    __doc__ = f"""Sequence classifier: stacked recurrent layers + linear head.
+
+    Trained by backpropagation through time (hand-written, Numba) on the
+    softmax cross-entropy of the output at each sequence's last valid step.
+
+    Parameters
+    ----------{_DOC_PARAMS}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,){_DOC_ATTRS}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnnkit.recurrent import RecurrentClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(60, 5, 2)
+    >>> y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
+    >>> clf = RecurrentClassifier(cell="gru", hidden_sizes=8, max_epochs=30,
+    ...                           learning_rate=0.01, random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseRecurrentEstimator._parameter_constraints,
+        **_CellNetworkMixin._network_constraints,
+    }
+
+    def __init__(self, cell="lstm", hidden_sizes=(32,), *, step_features=None,
+                 optimizer="adam", learning_rate=1e-3, batch_size=20,
+                 max_epochs=10, shuffle=True, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
+                 gradient_clip=None, gradient_boost=None, weight_clip=None,
+                 init="uniform", dtype=None, random_state=None, verbose=0,
+                 warm_start=False):
+        self.cell = cell
+        self.hidden_sizes = hidden_sizes
+        BaseRecurrentEstimator.__init__(
+            self, step_features=step_features, optimizer=optimizer,
+            learning_rate=learning_rate, batch_size=batch_size,
+            max_epochs=max_epochs, shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, tol=tol,
+            gradient_clip=gradient_clip, gradient_boost=gradient_boost,
+            weight_clip=weight_clip, init=init, dtype=dtype,
+            random_state=random_state, verbose=verbose, warm_start=warm_start,
+        )
+
+
+class RecurrentRegressor(_CellNetworkMixin, BaseRecurrentRegressor):
+    __doc__ = f"""Sequence regressor: stacked recurrent layers + linear head.
+
+    Targets per sequence (``(n_samples,)`` or ``(n_samples, n_outputs)``)
+    are read at each sequence's last valid step; targets per step (a 3-D
+    array ``(n_samples, max_steps, n_outputs)`` or a list of arrays
+    ``(n_steps_i,)``/``(n_steps_i, n_outputs)``) at every valid step.  The
+    loss is half the mean squared error.
+
+    Parameters
+    ----------{_DOC_PARAMS}
+
+    Attributes
+    ----------
+    n_outputs_ : int{_DOC_ATTRS}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnnkit.recurrent import RecurrentRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = [rng.randn(L, 1) for L in rng.randint(2, 8, size=80)]
+    >>> y = [np.cumsum(x[:, 0]) / 4 for x in X]       # running sum, per step
+    >>> reg = RecurrentRegressor(cell="elman", hidden_sizes=8, max_epochs=40,
+    ...                          learning_rate=0.02, random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints = RecurrentClassifier._parameter_constraints
+    __init__ = RecurrentClassifier.__init__
