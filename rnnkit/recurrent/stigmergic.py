@@ -11,6 +11,7 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.sparse import issparse
 from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
@@ -303,20 +304,22 @@ class StigmergicClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        logits : ndarray of shape (n_samples, n_classes)
+        scores : ndarray of shape (n_samples, n_classes), or (n_samples,) \
+                for two classes
+            The logits; for two classes, as in scikit-learn, the difference
+            ``logit[1] - logit[0]`` (positive means ``classes_[1]``).
         """
-        check_is_fitted(self, "coefs_")
-        Xp, lengths = self._validate_X(X)
-        return self._forward_chunks(Xp, lengths)[0]
+        z = self._logits(X)
+        return z[:, 1] - z[:, 0] if z.shape[1] == 2 else z
 
     def predict_proba(self, X):
-        """Class probabilities (softmax of :meth:`decision_function`).
+        """Class probabilities (softmax of the logits).
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        z = self.decision_function(X)
+        z = self._logits(X)
         z = z - z.max(axis=1, keepdims=True)
         np.exp(z, out=z)
         z /= z.sum(axis=1, keepdims=True)
@@ -324,7 +327,7 @@ class StigmergicClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
-        z = self.decision_function(X)
+        z = self._logits(X)
         z = z - z.max(axis=1, keepdims=True)
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
@@ -335,7 +338,8 @@ class StigmergicClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        scores = self._logits(X)
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def marks(self, X):
         """Mark trajectories: the stigmergic memory after every step.
@@ -417,7 +421,13 @@ class StigmergicClassifier(ClassifierMixin, BaseEstimator):
             self.coefs_[k] = self._flat[start:start + size].reshape(shape)
             start += size
 
+    def _logits(self, X):
+        check_is_fitted(self, "coefs_")
+        Xp, lengths = self._validate_X(X)
+        return self._forward_chunks(Xp, lengths)[0]
+
     def _validate_X(self, X):
+        X = _as_sequences(X)
         Xp, lengths = check_sequences(
             X, step_features=self.step_features, dtype=self._dtype,
             estimator_name=type(self).__name__,
@@ -437,7 +447,7 @@ class StigmergicClassifier(ClassifierMixin, BaseEstimator):
                 "target y is None."
             )
         Xp, lengths = check_sequences(
-            X, step_features=self.step_features,
+            _as_sequences(X), step_features=self.step_features,
             estimator_name=type(self).__name__,
         )
         y = column_or_1d(y, warn=True)
@@ -616,6 +626,13 @@ class StigmergicClassifier(ClassifierMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------- helpers
+def _as_sequences(X):
+    """Array-likes that are neither lists nor arrays (e.g. pandas) as arrays."""
+    if isinstance(X, (list, tuple, np.ndarray)) or issparse(X):
+        return X  # sparse input gets check_array's "not supported" error
+    return np.asarray(X)
+
+
 def init_stigmergic_params(n_features, n_marks, hidden, classifier_hidden,
                            n_classes, prelu, rng, dtype=np.float64):
     """Parameters of an SM-RNN with PyTorch's default initialization.

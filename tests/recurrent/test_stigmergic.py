@@ -182,8 +182,12 @@ def test_decision_function_matches_numpy_reference(fitted, prelu):
                                    random_state=3).fit(X, y)
     ref = reference_logits(clf.get_weights(), X, [len(x) for x in X],
                            clf.clamp_min, clf.clamp_max)
-    np.testing.assert_allclose(clf.decision_function(X), ref, rtol=1e-10,
-                               atol=1e-12)
+    # two classes: the decision function is logit[1] - logit[0]
+    np.testing.assert_allclose(clf.decision_function(X), ref[:, 1] - ref[:, 0],
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(clf.predict_log_proba(X),
+                               ref - np.log(np.exp(ref).sum(1, keepdims=True)),
+                               rtol=1e-10, atol=1e-12)
 
 
 def test_three_input_forms_agree():
@@ -221,7 +225,8 @@ def test_marks_trajectory(fitted):
     w = clf.get_weights()
     h = _prelu(w["W_k1"] @ traj[0][-1] + w["b_k1"], w["a_k"])
     z = _prelu(w["W_k2"] @ h + w["b_k2"], w["a_o"])
-    np.testing.assert_allclose(z, clf.decision_function(X[:1])[0], rtol=1e-10)
+    np.testing.assert_allclose(z[1] - z[0], clf.decision_function(X[:1])[0],
+                               rtol=1e-10)
     X3 = np.zeros((2, 4, 3))
     assert clf.marks(X3).shape == (2, 4, clf.n_marks)
 
