@@ -140,15 +140,15 @@ def test_padded_steps_do_not_change_loss_or_gradient():
 ])
 def test_n_params_match_the_paper_and_the_code(config, F, expected):
     X = np.zeros((10, 2, F))
-    clf = StigmergicClassifier(**config, max_iter=1).fit(X, np.arange(10))
+    clf = StigmergicClassifier(**config, max_epochs=1).fit(X, np.arange(10))
     assert clf.n_params_ == expected
 
 
 def test_default_is_the_spatial_paper_model():
-    clf = StigmergicClassifier(step_features=28, max_iter=1, random_state=0)
+    clf = StigmergicClassifier(step_features=28, max_epochs=1, random_state=0)
     clf.fit(np.zeros((10, 784)), np.arange(10))
     assert clf.n_params_ == 3190
-    assert clf.n_features_in_ == 28
+    assert clf.n_features_in_ == 784 and clf.n_step_features_ == 28
     w = clf.get_weights()
     assert w["W_d1"].shape == (20, 28 + 15) and w["W_k2"].shape == (10, 10)
     assert w["a_d"].shape == (20,)
@@ -160,7 +160,7 @@ def test_default_is_the_spatial_paper_model():
 @pytest.fixture(scope="module")
 def fitted():
     X, y = make_sequences()
-    clf = StigmergicClassifier(**SMALL, max_iter=25, learning_rate_init=0.01,
+    clf = StigmergicClassifier(**SMALL, max_epochs=25, learning_rate=0.01,
                                random_state=0).fit(X, y)
     return clf, X, y
 
@@ -177,7 +177,7 @@ def test_learns_a_memory_task(fitted):
 def test_decision_function_matches_numpy_reference(fitted, prelu):
     clf, X, y = fitted
     if prelu != clf.prelu:
-        clf = StigmergicClassifier(**SMALL, prelu=prelu, max_iter=2,
+        clf = StigmergicClassifier(**SMALL, prelu=prelu, max_epochs=2,
                                    clamp_min=-2.0, clamp_max=4.0,
                                    random_state=3).fit(X, y)
     ref = reference_logits(clf.get_weights(), X, [len(x) for x in X],
@@ -194,10 +194,10 @@ def test_three_input_forms_agree():
     rng = np.random.default_rng(0)
     X3 = rng.normal(size=(40, 5, 3))
     y = (X3[:, :, 1].mean(1) > 0).astype(int)
-    a = StigmergicClassifier(**SMALL, max_iter=2, random_state=0).fit(X3, y)
-    b = StigmergicClassifier(**SMALL, max_iter=2, random_state=0).fit(
+    a = StigmergicClassifier(**SMALL, max_epochs=2, random_state=0).fit(X3, y)
+    b = StigmergicClassifier(**SMALL, max_epochs=2, random_state=0).fit(
         list(X3), y)
-    c = StigmergicClassifier(**SMALL, max_iter=2, random_state=0,
+    c = StigmergicClassifier(**SMALL, max_epochs=2, random_state=0,
                              step_features=3).fit(X3.reshape(40, 15), y)
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-12)
     np.testing.assert_allclose(a.loss_curve_, c.loss_curve_, rtol=1e-12)
@@ -233,9 +233,9 @@ def test_marks_trajectory(fitted):
 
 def test_random_state_reproducible_and_seeds_differ():
     X, y = make_sequences(60)
-    a = StigmergicClassifier(**SMALL, max_iter=2, random_state=5).fit(X, y)
-    b = StigmergicClassifier(**SMALL, max_iter=2, random_state=5).fit(X, y)
-    c = StigmergicClassifier(**SMALL, max_iter=2, random_state=6).fit(X, y)
+    a = StigmergicClassifier(**SMALL, max_epochs=2, random_state=5).fit(X, y)
+    b = StigmergicClassifier(**SMALL, max_epochs=2, random_state=5).fit(X, y)
+    c = StigmergicClassifier(**SMALL, max_epochs=2, random_state=6).fit(X, y)
     assert a.loss_curve_ == b.loss_curve_
     assert a.loss_curve_ != c.loss_curve_
 
@@ -243,8 +243,8 @@ def test_random_state_reproducible_and_seeds_differ():
 def test_float32_stays_float32_and_matches_float64():
     X, y = make_sequences(60)
     X32 = [x.astype(np.float32) for x in X]
-    a = StigmergicClassifier(**SMALL, max_iter=2, random_state=0).fit(X32, y)
-    b = StigmergicClassifier(**SMALL, max_iter=2, random_state=0).fit(X, y)
+    a = StigmergicClassifier(**SMALL, max_epochs=2, random_state=0).fit(X32, y)
+    b = StigmergicClassifier(**SMALL, max_epochs=2, random_state=0).fit(X, y)
     assert a.coefs_["W1x"].dtype == np.float32
     assert a.predict_proba(X32).dtype == np.float32
     assert b.coefs_["W1x"].dtype == np.float64
@@ -255,8 +255,8 @@ def test_float32_stays_float32_and_matches_float64():
 def test_partial_fit_and_errors_leave_model_usable():
     X, y = make_sequences(60)
     clf = StigmergicClassifier(**SMALL, random_state=0)
-    with pytest.raises(ValueError, match="classes must be passed"):
-        clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.partial_fit(X[:3], [1, 1, 1])
     clf.partial_fit(X[:30], y[:30], classes=[0, 1])
     clf.partial_fit(X[30:], y[30:])
     assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
@@ -267,7 +267,7 @@ def test_partial_fit_and_errors_leave_model_usable():
         clf.partial_fit([np.zeros((3, 4))], [0])
     with pytest.raises(ValueError, match="X has 4 features"):
         clf.predict([np.zeros((3, 4))])
-    with pytest.raises(ValueError, match="differs from the classes"):
+    with pytest.raises(ValueError, match="not the same as on the first call"):
         clf.partial_fit(X[:5], y[:5], classes=[0, 1, 2])
     with pytest.raises(ValueError, match="NaN"):
         clf.partial_fit([np.full((3, 3), np.nan)], [0])
@@ -284,9 +284,11 @@ def test_fit_errors():
     X, y = make_sequences(20)
     with pytest.raises(ValueError, match="at least 2 classes"):
         StigmergicClassifier(**SMALL).fit(X, np.zeros(20))
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        StigmergicClassifier(**SMALL).fit(X, ["a"] * 20)
     with pytest.raises(ValueError, match="Unknown label type"):
         StigmergicClassifier(**SMALL).fit(X, np.linspace(0, 1, 20))
-    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+    with pytest.raises(ValueError, match="19 samples but X has 20"):
         StigmergicClassifier(**SMALL).fit(X, y[:-1])
     with pytest.raises(ValueError, match="clamp_max"):
         StigmergicClassifier(**SMALL, clamp_min=2.0, clamp_max=1.0).fit(X, y)
@@ -296,8 +298,8 @@ def test_fit_errors():
 
 def test_early_stopping_keeps_best_validation_weights():
     X, y = make_sequences(100)
-    clf = StigmergicClassifier(**SMALL, max_iter=40, early_stopping=True,
-                               n_iter_no_change=3, learning_rate_init=0.02,
+    clf = StigmergicClassifier(**SMALL, max_epochs=40, early_stopping=True,
+                               n_iter_no_change=3, learning_rate=0.02,
                                random_state=0).fit(X, y)
     assert len(clf.validation_scores_) == clf.n_iter_ <= 40
     assert clf.best_validation_score_ == max(clf.validation_scores_)
@@ -305,14 +307,14 @@ def test_early_stopping_keeps_best_validation_weights():
 
 def test_verbose_prints_the_loss(capsys):
     X, y = make_sequences(30)
-    StigmergicClassifier(**SMALL, max_iter=2, verbose=True).fit(X, y)
+    StigmergicClassifier(**SMALL, max_epochs=2, verbose=True).fit(X, y)
     out = capsys.readouterr().out
-    assert "Iteration 1, loss = " in out and "Iteration 2, loss = " in out
+    assert "Epoch 1, loss = " in out and "Epoch 2, loss = " in out
 
 
 def test_warm_start_continues():
     X, y = make_sequences(40)
-    clf = StigmergicClassifier(**SMALL, max_iter=2, warm_start=True,
+    clf = StigmergicClassifier(**SMALL, max_epochs=2, warm_start=True,
                                random_state=0).fit(X, y)
     clf.fit(X, y)
     assert clf.n_iter_ == 4 and len(clf.loss_curve_) == 4
@@ -320,7 +322,7 @@ def test_warm_start_continues():
 
 def test_pickle_roundtrip_then_partial_fit():
     X, y = make_sequences(40)
-    clf = StigmergicClassifier(**SMALL, max_iter=2, random_state=0).fit(X, y)
+    clf = StigmergicClassifier(**SMALL, max_epochs=2, random_state=0).fit(X, y)
     clone = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(clone.predict_proba(X), clf.predict_proba(X))
     clone.partial_fit(X, y)
@@ -328,4 +330,4 @@ def test_pickle_roundtrip_then_partial_fit():
     np.testing.assert_allclose(clone.predict_proba(X), clf.predict_proba(X),
                                rtol=1e-12)
     # the named parameters are views of the trained vector again
-    assert np.shares_memory(clone.coefs_["W1x"], clone._flat)
+    assert np.shares_memory(clone.coefs_["W1x"], clone.params_[0])

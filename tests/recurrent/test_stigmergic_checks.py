@@ -16,7 +16,7 @@ EXPECTED_FAILURES = {
 
 @parametrize_with_checks(
     [StigmergicClassifier(n_marks=8, stigmergic_hidden=16, classifier_hidden=8,
-                          max_iter=30, learning_rate_init=0.01, random_state=0)],
+                          max_epochs=30, learning_rate=0.01, random_state=0)],
     expected_failed_checks=lambda est: EXPECTED_FAILURES,
 )
 def test_sklearn_estimator_checks(estimator, check):
