@@ -252,7 +252,7 @@ def mnist_to_strokes(images, threshold=128, *, min_component_size=3,
                  np.zeros(len(skeletons) + 1, np.int64), lengths)
     offsets = np.zeros(len(skeletons) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    rows = np.empty((offsets[-1], 4), dtype=np.int16)
+    rows = np.zeros((offsets[-1], 4), dtype=np.int16)
     _trace_batch(skeletons, int(coord_base), *rules, rows, offsets, lengths)
     if packed:
         return rows, offsets
@@ -404,7 +404,9 @@ def _zhang_suen(img, marks):
 def _drop_small_components(img, min_size, label, sizes, stack):
     """Zero 8-connected components smaller than ``min_size`` (keep largest)."""
     H, W = img.shape
-    label[:, :] = 0
+    for r in range(H):
+        for c in range(W):
+            label[r, c] = 0
     n_labels = 0
     for r0 in range(1, H - 1):
         for c0 in range(1, W - 1):
@@ -452,107 +454,85 @@ def _trace_batch(skeletons, coord_base, first_rule, next_rule, rows, offsets,
     offsets : (n + 1,) int64; lengths : (n,) int64, filled with T_i.
     """
     n, h, w = skeletons.shape
-    visited = np.zeros((h + 2, w + 2), dtype=np.uint8)
-    skel = np.zeros((h + 2, w + 2), dtype=np.uint8)
+    free = np.zeros((h + 2, w + 2), dtype=np.uint8)
     write = rows.shape[0] > 0
     for i in range(n):
-        skel[1:-1, 1:-1] = skeletons[i]
-        visited[:, :] = 0
-        lengths[i] = _trace_one(skel, visited, coord_base, first_rule,
-                                next_rule, rows, offsets[i] if write else -1)
+        for r in range(h):
+            for c in range(w):
+                free[r + 1, c + 1] = skeletons[i, r, c]
+        start = offsets[i] if write else -1
+        lengths[i] = _trace_one(free, coord_base, first_rule, next_rule, rows,
+                                start)
 
 
 @njit(cache=True)
-def _trace_one(skel, visited, coord_base, first_rule, next_rule, rows,
-               start):
-    """Trace one padded skeleton; write rows from ``start`` unless -1.
+def _trace_one(free, coord_base, first_rule, next_rule, rows, start):
+    """Trace one padded skeleton, clearing ``free`` (1 = unvisited pixel).
 
-    Returns the number of rows.
+    Writes rows ``dx dy eos eod`` from index ``start`` unless it is -1;
+    returns the number of rows.
     """
-    H, W = skel.shape
-    n_rows = 0
+    H, W = free.shape
     remaining = 0
     for r in range(1, H - 1):
         for c in range(1, W - 1):
-            remaining += skel[r, c]
-    if remaining == 0:
-        if start >= 0:
-            rows[start, 0] = 0
-            rows[start, 1] = 0
-            rows[start, 2] = 1
-            rows[start, 3] = 1
-        return 1
+            remaining += free[r, c]
+    # one row per point and per stroke; a stroke's first row is the
+    # absolute start (first stroke) or the jump, its last the eos row
+    n_rows = 0
     last_r = -1
     last_c = -1
     while remaining > 0:
         if last_r < 0:
-            r, c = _pick_start(skel, visited, first_rule, 0, 0)
-        else:
-            r, c = _pick_start(skel, visited, next_rule, last_r, last_c)
-        # first point of the stroke: absolute start or jump
-        if last_r < 0:
+            r, c = _pick_start(free, first_rule, 0, 0)
             dx = c - 1 + coord_base
             dy = r - 1 + coord_base
         else:
-            if start >= 0:
-                _put(rows, start + n_rows, 0, 0, 1, 0)
+            r, c = _pick_start(free, next_rule, last_r, last_c)
+            if start >= 0:  # end of the previous stroke
+                rows[start + n_rows, 2] = 1
             n_rows += 1
             dx = c - last_c
             dy = r - last_r
-        if start >= 0:
-            _put(rows, start + n_rows, dx, dy, 0, 0)
-        n_rows += 1
-        visited[r, c] = 1
-        remaining -= 1
-        prev = -1
+        k = -1
         while True:
-            k = _next_direction(skel, visited, r, c, prev)
+            if start >= 0:
+                rows[start + n_rows, 0] = dx
+                rows[start + n_rows, 1] = dy
+            n_rows += 1
+            free[r, c] = 0
+            remaining -= 1
+            k = _next_direction(free, r, c, k)
             if k < 0:
                 break
-            r += DIR_DY[k]
-            c += DIR_DX[k]
-            if start >= 0:
-                _put(rows, start + n_rows, DIR_DX[k], DIR_DY[k], 0, 0)
-            n_rows += 1
-            visited[r, c] = 1
-            remaining -= 1
-            prev = k
+            dx = DIR_DX[k]
+            dy = DIR_DY[k]
+            r += dy
+            c += dx
         last_r = r
         last_c = c
-    if start >= 0:
-        _put(rows, start + n_rows, 0, 0, 1, 1)
-    n_rows += 1
-    return n_rows
+    if start >= 0:  # the final row, also for an image without ink
+        rows[start + n_rows, 2] = 1
+        rows[start + n_rows, 3] = 1
+    return n_rows + 1
 
 
 @njit(cache=True)
-def _put(rows, i, a, b, e, d):
-    rows[i, 0] = a
-    rows[i, 1] = b
-    rows[i, 2] = e
-    rows[i, 3] = d
-
-
-@njit(cache=True)
-def _free(skel, visited, r, c):
-    return skel[r, c] != 0 and visited[r, c] == 0
-
-
-@njit(cache=True)
-def _pick_start(skel, visited, rule, last_r, last_c):
-    """Best unvisited end point by ``rule``, else the best unvisited pixel.
+def _pick_start(free, rule, last_r, last_c):
+    """Best free end point by ``rule``, else the best free pixel.
 
     rule 0: smallest x + y; 1: smallest (row, col); 2: nearest to
-    (last_r, last_c). Ties go to the smallest (row, col).
+    (last_r, last_c). Ties go to the smallest (row, col). An end point has
+    no free neighbour, or one or two that are next to each other.
     """
-    H, W = skel.shape
+    H, W = free.shape
     best_end = -1
     best_end_score = 1 << 60
     best_any = -1
     best_any_score = 1 << 60
     for r in range(1, H - 1):
         for c in range(1, W - 1):
-            if not _free(skel, visited, r, c):
+            if free[r, c] == 0:
                 continue
             if rule == 0:
                 primary = r + c
@@ -568,13 +548,13 @@ def _pick_start(skel, visited, rule, last_r, last_c):
                 continue
             count = 0
             runs = 0
+            before = free[r + DIR_DY[7], c + DIR_DX[7]]
             for k in range(8):
-                on = _free(skel, visited, r + DIR_DY[k], c + DIR_DX[k])
+                on = free[r + DIR_DY[k], c + DIR_DX[k]]
                 count += on
-                kp = (k + 7) % 8
-                before = _free(skel, visited, r + DIR_DY[kp], c + DIR_DX[kp])
                 if on and not before:
                     runs += 1
+                before = on
             if count == 0 or (runs == 1 and count <= 2):
                 best_end_score = score
                 best_end = r * W + c
@@ -584,25 +564,27 @@ def _pick_start(skel, visited, rule, last_r, last_c):
 
 
 @njit(cache=True)
-def _next_direction(skel, visited, r, c, prev):
-    """Direction index of the next move from (r, c), or -1 at a stroke end."""
+def _next_direction(free, r, c, prev):
+    """Direction index of the next move from (r, c), or -1 at a stroke end.
+
+    Preference: skip no free corner on the way to a diagonal, then the
+    smallest turn from ``prev`` (-1 at a stroke start), then 4-neighbours
+    over diagonals, then the lowest index.
+    """
     best = -1
     best_key = 1 << 30
     for k in range(8):
-        if not _free(skel, visited, r + DIR_DY[k], c + DIR_DX[k]):
+        if free[r + DIR_DY[k], c + DIR_DX[k]] == 0:
             continue
         diagonal = k % 2
         if diagonal:
-            # a free 4-neighbour next to this diagonal is on the way to it:
-            # go through that corner instead of skipping it
             k1 = (k + 7) % 8
             k2 = (k + 1) % 8
-            if (_free(skel, visited, r + DIR_DY[k1], c + DIR_DX[k1])
-                    or _free(skel, visited, r + DIR_DY[k2], c + DIR_DX[k2])):
+            if (free[r + DIR_DY[k1], c + DIR_DX[k1]]
+                    or free[r + DIR_DY[k2], c + DIR_DX[k2]]):
                 continue
-        if prev < 0:
-            turn = 0
-        else:
+        turn = 0
+        if prev >= 0:
             turn = abs(k - prev)
             if turn > 4:
                 turn = 8 - turn
