@@ -51,6 +51,8 @@ def main(argv=None):
     print(header)
     print("-" * len(header))
     sym = []
+    passed = np.zeros(4, dtype=int)  # on ink, strokes, length, distance
+    n_samples = 0
     for subset in ("test", "train"):
         real, indices = load_stroke_dir(samples, subset)
         X, y = images[subset]
@@ -64,6 +66,10 @@ def main(argv=None):
             col = dp[:, 0] - args.coord_base
             row = dp[:, 1] - args.coord_base
             on_ink = np.mean(X[i][row, col] >= args.threshold)
+            n_samples += 1
+            passed += [on_ink == 1, rs[-1] == ds[-1],
+                       abs(len(d_seq) - len(r_seq)) <= 0.3 * len(r_seq),
+                       sym[-1] <= 1.5]
             print(f"{subset + 'img-' + str(i):<12} {y[i]:>5} {len(r_seq):>8} "
                   f"{len(d_seq):>8} {rs[-1] + 1:>7} {ds[-1] + 1:>4} "
                   f"{r_to_d.mean():>9.2f} {r_to_d.max():>4.1f} "
@@ -73,6 +79,10 @@ def main(argv=None):
                   f"{_jumps(d_seq)}")
     print(f"symmetric mean nearest-point distance, averaged over samples: "
           f"{np.mean(sym):.2f} px (max {np.max(sym):.2f})")
+    print(f"acceptance (sm_rnn.md 4.3), samples passing out of {n_samples}: "
+          f"all points on ink {passed[0]}, same stroke count {passed[1]}, "
+          f"length within 30% {passed[2]}, symmetric distance <= 1.5 px "
+          f"{passed[3]}")
 
     if not args.no_timing:
         X_all = np.concatenate([images["train"][0], images["test"][0]])
