@@ -1,7 +1,6 @@
 """data_scripts: local files, checksum checks, HDF5 output (no network)."""
 import gzip
 import hashlib
-import sys
 from pathlib import Path
 
 import numpy as np
