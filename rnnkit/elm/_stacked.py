@@ -1,0 +1,154 @@
+"""Layer stacks of the deep RNN-ELM classifiers and their streamed fitting.
+
+A fitted model is a chain of layers with a ``transform(X)`` method
+(:class:`~rnnkit.elm.encoder_layers.EncoderLayer`, :class:`LayerStack`,
+:class:`SourceJoin`) followed by the ridge readout.  Layers are fitted one
+after another; each pass streams the raw rows through the layers fitted so
+far, so memory holds one block of rows and the Gram sums, never a whole
+hidden matrix.
+"""
+import time
+
+import numpy as np
+from scipy.linalg import blas
+
+from .cluster_layer import draw_input_weights, preactivation, scale_to_max
+from .encoder_layers import ELM_SOLVERS, NMF_METHODS, EncoderLayer, fit_elm_encoder, \
+    fit_nmf_encoder
+from .readout import GramAccumulator
+
+ENCODERS = ELM_SOLVERS + NMF_METHODS
+
+
+class LayerStack:
+    """Layers applied in sequence; ``transform`` returns the last one's output."""
+
+    def __init__(self, layers, n_features_in):
+        self.layers = list(layers)
+        self.n_features_in = n_features_in
+
+    @property
+    def n_features_out(self):
+        return self.layers[-1].n_features_out if self.layers else self.n_features_in
+
+    def transform(self, X):
+        for layer in self.layers:
+            X = layer.transform(X)
+        return X
+
+
+class SourceJoin:
+    """One stack per column group (source); outputs concatenated in source order."""
+
+    def __init__(self, columns, stacks):
+        self.columns = list(columns)
+        self.stacks = list(stacks)
+
+    @property
+    def n_features_out(self):
+        return sum(stack.n_features_out for stack in self.stacks)
+
+    def transform(self, X):
+        return np.hstack([stack.transform(X[:, cols])
+                          for cols, stack in zip(self.columns, self.stacks)])
+
+
+def fit_stack(chunks, n_features, specs, rng, params, *, dtype, settings, log=None):
+    """Fit a :class:`LayerStack` layer by layer.
+
+    Parameters
+    ----------
+    chunks : callable
+        ``chunks()`` yields blocks of the stack's input, shape (n_b, n_features).
+    n_features : int
+    specs : sequence of (kind, width)
+        ``kind`` is an encoder name from :data:`ENCODERS` or ``"random"`` (a
+        random dense-cluster layer ``zeta([X, zeta(0)] W)``, ``W ~ U[0, 1]``
+        scaled by adjustminmax).
+    rng : numpy.random.RandomState
+    params : ClusterParams
+    dtype : float32 or float64
+    settings : dict
+        ``lam``, ``n_iter`` (FISTA), ``encoder_alpha`` (ridge encoder),
+        ``nmf_iter``, ``max_preactivation``.
+    log : callable, optional
+
+    Returns
+    -------
+    LayerStack
+    """
+    layers = []
+    n_in = n_features
+    for kind, width in specs:
+        t0 = time.perf_counter()
+        layer_chunks = _through(chunks, tuple(layers))
+        if kind == "random":
+            layer = fit_random_layer(layer_chunks, n_in, width, rng, params,
+                                     settings["max_preactivation"], dtype)
+        elif kind in NMF_METHODS:
+            layer, _, _ = fit_nmf_encoder(layer_chunks, n_in, width, rng, params, method=kind,
+                                          n_iter=settings["nmf_iter"], dtype=dtype)
+        else:
+            layer, _ = fit_elm_encoder(layer_chunks, n_in, width, rng, params, solver=kind,
+                                       lam=settings["lam"], n_iter=settings["n_iter"],
+                                       alpha=settings["encoder_alpha"],
+                                       max_preactivation=settings["max_preactivation"],
+                                       dtype=dtype)
+        layers.append(layer)
+        if log is not None:
+            log(f"{kind} layer {n_in} -> {layer.n_features_out} fitted in "
+                f"{time.perf_counter() - t0:.1f} s")
+        n_in = layer.n_features_out
+    return LayerStack(layers, n_features)
+
+
+def fit_random_layer(chunks, n_features, n_units, rng, params, max_preactivation, dtype):
+    """Random dense-cluster layer, scaled on one exact pass (adjustminmax)."""
+    W = draw_input_weights(rng, n_features, n_units, dtype)
+    largest = 0.0
+    for X in chunks():
+        largest = max(largest, float(preactivation(X, W, params.zeta0).max()))
+    scale_to_max(W, largest, max_preactivation)
+    return EncoderLayer([W], params.zeta0, params)
+
+
+def accumulate_readout(chunks_with_targets, model, accumulator, *, precision="float64",
+                       log=None):
+    """Add ``H'H`` and ``H'Y`` of every block to ``accumulator``.
+
+    ``precision="float64"`` uses :meth:`GramAccumulator.add`.  ``"mixed"``
+    forms each block's ``H'H`` in float32 (``ssyrk``, about twice as fast)
+    and adds it to the float64 sums, so rounding never accumulates across
+    blocks (spec section 7 asks for float64 sums over many rows).
+    """
+    t0 = time.perf_counter()
+    scratch = None
+    for start, X, Y in chunks_with_targets():
+        H = model.transform(X)
+        if precision == "mixed":
+            H32 = np.ascontiguousarray(H, dtype=np.float32)
+            if scratch is None:
+                scratch = np.zeros(accumulator.phi.shape, dtype=np.float32, order="F")
+            scratch = blas.ssyrk(1.0, H32.T, beta=0.0, c=scratch, trans=0, lower=0,
+                                 overwrite_c=1)
+            accumulator.phi += scratch  # ssyrk leaves the lower triangle at 0
+            accumulator.psi += H32.T @ Y.astype(np.float32)
+            accumulator.n_samples += H.shape[0]
+        else:
+            accumulator.add(H, Y)
+        if log is not None:
+            log(f"readout: {start + X.shape[0]} rows accumulated, "
+                f"{time.perf_counter() - t0:.1f} s")
+
+
+def new_accumulator(n_hidden, n_targets):
+    return GramAccumulator(n_hidden, n_targets)
+
+
+def _through(chunks, layers):
+    def layer_chunks():
+        for X in chunks():
+            for layer in layers:
+                X = layer.transform(X)
+            yield X
+    return layer_chunks

@@ -1,0 +1,354 @@
+"""Deep RNN-ELM: stacked nonnegative encoders, a random dense-cluster layer, a ridge readout."""
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
+from ._stacked import ENCODERS, LayerStack, accumulate_readout, fit_stack, new_accumulator
+from .readout import SOLVERS
+
+_COMMON_CONSTRAINTS = {
+    "n_hidden": [Interval(Integral, 1, None, closed="left")],
+    "lam": [Interval(Real, 0, None, closed="left")],
+    "fista_iter": [Interval(Integral, 0, None, closed="left")],
+    "nmf_iter": [Interval(Integral, 0, None, closed="left")],
+    "encoder_alpha": [Interval(Real, 0, None, closed="left")],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "solver": [StrOptions(set(SOLVERS))],
+    "gram_precision": [StrOptions({"float64", "mixed"})],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "max_preactivation": [Interval(Real, 0, None, closed="neither")],
+    **CLUSTER_CONSTRAINTS,
+}
+
+
+class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
+    """Layers fitted on the first data seen, then a streamed Phi/Psi readout.
+
+    Subclasses define ``_fit_model(chunks, n_features, rng, params, dtype)``
+    returning a fitted layer chain (``transform``, ``n_features_out``) whose
+    output feeds the readout.
+    """
+
+    # -- fitting -------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit every layer and the readout from scratch (earlier state is discarded).
+
+        Parameters
+        ----------
+        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
+            Nonnegative input (see :class:`rnnkit.NonNegativeScaler`), read in
+            blocks of ``batch_size`` rows.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self
+        """
+        source = self._source(X, reset=True)
+        y = self._check_y(y, source.n_samples)
+        binarizer = LabelBinarizer().fit(y)
+        self._start(source, binarizer)
+        self._add(source, y)
+        self.coef_  # solve now, so fit's timing includes it
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """Accumulate one block; the first call also fits the layers on it.
+
+        The encoders and the random layer's scale are fitted on the first
+        call's rows (give it a representative block of a few thousand rows);
+        later calls only add to the readout sums, solved when next needed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), optional
+            Every label, required on the first call if that block lacks some.
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "model_")
+        if first:
+            self._validate_params()
+        source = self._source(X, reset=first)
+        y = self._check_y(y, source.n_samples)
+        if first:
+            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+            binarizer = LabelBinarizer().fit(labels)
+            if len(binarizer.classes_) < 2:
+                raise ValueError("The first call to partial_fit needs at least 2 classes; "
+                                 "pass all labels with classes=.")
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(f"classes={np.unique(classes).tolist()} differs from the first "
+                             f"call's classes {self.classes_.tolist()}.")
+        labels = self.classes_ if not first else binarizer.classes_
+        unknown = np.setdiff1d(np.unique(y), labels)
+        if unknown.size:
+            raise ValueError(f"y contains labels {unknown.tolist()} not in the classes "
+                             f"{labels.tolist()}; pass every label with classes= on the "
+                             "first call to partial_fit.")
+        if first:
+            self._start(source, binarizer)
+        self._add(source, y)
+        return self
+
+    def _start(self, source, binarizer):
+        rng = check_random_state(self.random_state)
+        params = self._cluster_params()
+
+        def chunks():
+            return (block for _, block in source.chunks(self.batch_size))
+
+        t0 = time.perf_counter()
+        model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
+        self._log(f"layers fitted in {time.perf_counter() - t0:.1f} s")
+        self.model_ = model
+        self._binarizer = binarizer
+        self.classes_ = binarizer.classes_
+        self._accumulator = new_accumulator(model.n_features_out, max(len(self.classes_), 2))
+        self._output_weights = None
+
+    def _add(self, source, y):
+        Y = _one_hot(self._binarizer, y)
+
+        def chunks_with_targets():
+            for start, block in source.chunks(self.batch_size):
+                yield start, block, Y[start:start + block.shape[0]]
+
+        accumulate_readout(chunks_with_targets, self.model_, self._accumulator,
+                           precision=self.gram_precision, log=self._log)
+        self._output_weights = None
+
+    def _settings(self):
+        return {"lam": self.lam, "n_iter": self.fista_iter, "nmf_iter": self.nmf_iter,
+                "encoder_alpha": self.encoder_alpha,
+                "max_preactivation": self.max_preactivation}
+
+    @staticmethod
+    def _check_y(y, n_samples):
+        y = column_or_1d(np.asarray(y), warn=True)
+        if y.shape[0] != n_samples:
+            raise ValueError("Found input variables with inconsistent numbers of samples: "
+                             f"[{n_samples}, {y.shape[0]}]")
+        check_classification_targets(y)
+        return y
+
+    # -- prediction ----------------------------------------------------------
+
+    @property
+    def coef_(self):
+        """Readout weights, shape (n_readout_inputs, n_classes); solved lazily."""
+        check_is_fitted(self, "model_")
+        if self._output_weights is None:
+            t0 = time.perf_counter()
+            self._output_weights = self._accumulator.solve(self.alpha, self.solver)
+            self._log(f"readout solved in {time.perf_counter() - t0:.1f} s")
+        return self._output_weights
+
+    @property
+    def n_samples_seen_(self):
+        """Rows accumulated in the readout sums."""
+        check_is_fitted(self, "model_")
+        return self._accumulator.n_samples
+
+    def transform_hidden(self, X):
+        """Input of the readout (the last hidden layer), shape (n_samples, n_readout_inputs)."""
+        check_is_fitted(self, "model_")
+        source = self._source(X, reset=False)
+        return np.vstack([self.model_.transform(block)
+                          for _, block in source.chunks(self.batch_size)])
+
+    def decision_function(self, X):
+        """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), nonnegative
+        """
+        scores = self._scores(X)
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+    def predict(self, X):
+        """Class of the largest readout score, shape (n_samples,).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), nonnegative
+        """
+        scores = self._scores(X)
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def _scores(self, X):
+        check_is_fitted(self, "model_")
+        source = self._source(X, reset=False)
+        coef = self.coef_
+        out = np.empty((source.n_samples, coef.shape[1]), dtype=source.dtype)
+        for start, block in source.chunks(self.batch_size):
+            H = self.model_.transform(block.astype(source.dtype, copy=False))
+            out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+
+class DeepRNNELMClassifier(_BaseDeepRNNELM):
+    """Multi-layer dense RNN classifier: stacked encoders, a random cluster layer, an ELM readout.
+
+    The paper's Classifier-1 and Classifier-2 (Gelenbe & Yin; Yin & Gelenbe,
+    arXiv:1609.07160) on one source of features::
+
+        X -> encoder 1 -> ... -> encoder k -> H = zeta([F, zeta(0)] W1) -> H beta
+
+    Each encoder is an ELM autoencoder layer (spec section 5): a random
+    ``U[0, 1]`` projection ``A = zeta(X~ R)``, normalized, from which a
+    decoder ``A B ~ X~`` is learned; the encoder is ``W = B'`` scaled so the
+    largest training pre-activation is ``max_preactivation``, and the layer
+    outputs ``zeta(X~ W)``.
+
+    - ``encoder="fista"`` (Classifier-1): ``B >= 0`` from the nonnegative
+      L1 problem by FISTA (``"fista_reference"``: the reference loop).
+    - ``encoder="ridge"`` (Classifier-2): ``B = (A'A + encoder_alpha I)^-1
+      A'X~`` of any sign, split into ``B+ = max(B, 0)`` and ``B- = max(-B, 0)``,
+      each driving its own group of clusters, so the layer has ``2 h``
+      outputs and the negative part of the solution is kept
+      (interpretation of the paper's description).
+    - ``"multiplicative"`` / ``"pinv"``: the nonnegative autoencoder of
+      :class:`rnnkit.elm.autoencoder.RNNAutoencoder` (linear code).
+
+    Then a random dense-cluster layer of ``n_hidden`` units (``W1 ~ U[0,1]``,
+    adjustminmax) and the ridge readout ``beta = (Phi + alpha I)^-1 Psi`` with
+    ``Phi = H'H``, ``Psi = H'Y`` summed over blocks of ``batch_size`` rows in
+    float64 (:class:`rnnkit.elm.readout.GramAccumulator`).  Every statistic
+    of every layer is streamed too (column min/max, Gram sums with the
+    rank-one shift correction, the max pre-activation), layer after layer.
+
+    Parameters
+    ----------
+    hidden_layers : tuple of int, default=(500,)
+        Widths of the encoder layers (``()``: the pure RNN-ELM).
+    n_hidden : int, default=8000
+        Width of the random dense-cluster layer.
+    encoder : {"ridge", "fista", "fista_reference", "multiplicative", "pinv"}, \
+            default="ridge"
+    lam : float, default=1e-3
+        L1 weight of FISTA.
+    fista_iter : int, default=150
+    nmf_iter : int, default=200
+        Iterations of the multiplicative / pinv encoders.
+    encoder_alpha : float, default=1.0
+        Ridge term of ``encoder="ridge"`` (A is z-scored per row, so ``A'A``
+        has a diagonal of about N).
+    alpha : float, default=1e-7
+        Ridge term of the readout (the paper's 1/kappa).
+    solver : {"cholesky", "pinv"}, default="cholesky"
+        Readout solver (see :class:`rnnkit.RNNELMClassifier`).
+    gram_precision : {"float64", "mixed"}, default="float64"
+        ``"mixed"`` forms each block's ``H'H`` in float32 (about twice as
+        fast) and sums blocks in float64.
+    batch_size : int, default=2000
+    max_preactivation : float, default=0.1
+    cluster_size, interaction_prob, lambda_plus, lambda_minus, firing_rate : \
+            int, float, float, float, float
+        Dense-cluster parameters n, p, lambda+, lambda-, r.
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    model_ : LayerStack
+        The fitted layers; ``model_.layers[i].weights`` are the nonnegative
+        weight matrices of layer i, shape (n_in + 1, n_units).
+    coef_ : ndarray of shape (n_hidden, n_classes)
+        Readout weights (``n_classes`` is 2 for binary problems).
+    n_samples_seen_ : int
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from rnnkit import NonNegativeScaler
+    >>> from rnnkit.elm.deep import DeepRNNELMClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = make_pipeline(NonNegativeScaler(),
+    ...                     DeepRNNELMClassifier((60,), n_hidden=600, random_state=0))
+    >>> clf.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        "hidden_layers": ["array-like"],
+        "encoder": [StrOptions(set(ENCODERS))],
+        **_COMMON_CONSTRAINTS,
+    }
+
+    def __init__(self, hidden_layers=(500,), n_hidden=8000, *, encoder="ridge", lam=1e-3,
+                 fista_iter=150, nmf_iter=200, encoder_alpha=1.0, alpha=1e-7,
+                 solver="cholesky", gram_precision="float64", batch_size=2000,
+                 max_preactivation=0.1, cluster_size=20, interaction_prob=0.05,
+                 lambda_plus=0.005, lambda_minus=0.005, firing_rate=0.001,
+                 random_state=None, verbose=0):
+        self.hidden_layers = hidden_layers
+        self.n_hidden = n_hidden
+        self.encoder = encoder
+        self.lam = lam
+        self.fista_iter = fista_iter
+        self.nmf_iter = nmf_iter
+        self.encoder_alpha = encoder_alpha
+        self.alpha = alpha
+        self.solver = solver
+        self.gram_precision = gram_precision
+        self.batch_size = batch_size
+        self.max_preactivation = max_preactivation
+        self.cluster_size = cluster_size
+        self.interaction_prob = interaction_prob
+        self.lambda_plus = lambda_plus
+        self.lambda_minus = lambda_minus
+        self.firing_rate = firing_rate
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _fit_model(self, chunks, n_features, rng, params, dtype):
+        widths = check_widths(self.hidden_layers, "hidden_layers")
+        specs = [(self.encoder, w) for w in widths] + [("random", self.n_hidden)]
+        return fit_stack(chunks, n_features, specs, rng, params, dtype=dtype,
+                         settings=self._settings(), log=self._log)
+
+
+def check_widths(widths, name):
+    """Tuple of positive ints, or ValueError naming the parameter."""
+    try:
+        out = tuple(int(w) for w in widths)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a sequence of positive integers, got {widths!r}")
+    if any(w < 1 or w != v for w, v in zip(out, widths)):
+        raise ValueError(f"{name} must be a sequence of positive integers, got {widths!r}")
+    return out
+
+
+def _one_hot(binarizer, y):
+    Y = binarizer.transform(y).astype(np.float64)
+    if Y.shape[1] == 1:
+        Y = np.hstack([1.0 - Y, Y])
+    return Y
+
+
+__all__ = ["DeepRNNELMClassifier", "LayerStack"]
