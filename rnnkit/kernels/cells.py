@@ -57,13 +57,14 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from .activations import sigmoid_scalar as _sig
+from .activations import sigmoid_fast as _sig
+from .activations import tanh_fast as _tanh
 
 __all__ = ["CELLS", "CellSpec", "layer_forward", "layer_backward",
            "cell_shapes"]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _n_active(lengths, T):
     """n_active[t] = number of rows with lengths > t (lengths sorted desc)."""
     n = lengths.shape[0]
@@ -76,7 +77,7 @@ def _n_active(lengths, T):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _carry(Hs, t, nt):
     """Copy states of finished rows from step t to t + 1."""
     n, H = Hs.shape[1], Hs.shape[2]
@@ -86,7 +87,7 @@ def _carry(Hs, t, nt):
 
 
 # --------------------------------------------------------------- elman
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def elman_forward(Xp, U, E, lengths, Hs, C):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -97,11 +98,11 @@ def elman_forward(Xp, U, E, lengths, Hs, C):
         np.dot(Hs[t, :nt], U, A[:nt])
         for i in range(nt):
             for j in range(H):
-                Hs[t + 1, i, j] = math.tanh(Xp[t, i, j] + A[i, j])
+                Hs[t + 1, i, j] = _tanh(Xp[t, i, j] + A[i, j])
         _carry(Hs, t, nt)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -127,7 +128,7 @@ def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     _rec_grad(Hs, dXp, dU)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _rec_grad(Hs, dA, dU):
     """dU = sum_t Hs[t]^T dA[t] as one GEMM over all steps."""
     T, n, H = dA.shape[0], dA.shape[1], Hs.shape[2]
@@ -136,37 +137,43 @@ def _rec_grad(Hs, dA, dU):
 
 
 # ---------------------------------------------------------------- lstm
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lstm_forward(Xp, U, E, lengths, Hs, C):
-    # C[t] = [i, f, g, o, c_t]
+    # C[t] = [i, f, g, o, c_t, tanh(c_t)]; simple unit-stride loops over
+    # 1-D row views so that LLVM vectorizes the gate nonlinearities.
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     A = np.empty((n, 4 * H), dtype=Xp.dtype)
+    cp = np.zeros((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
         np.dot(Hs[t, :nt], U, A[:nt])
         for i in range(nt):
+            x = Xp[t, i]
+            a = A[i]
+            g = C[t, i]
             for j in range(H):
-                ig = _sig(Xp[t, i, j] + A[i, j])
-                fg = _sig(Xp[t, i, H + j] + A[i, H + j] + 1.0)
-                gg = math.tanh(Xp[t, i, 2 * H + j] + A[i, 2 * H + j])
-                og = _sig(Xp[t, i, 3 * H + j] + A[i, 3 * H + j])
-                cp = C[t - 1, i, 4 * H + j] if t > 0 else 0.0
-                c = fg * cp + ig * gg
-                C[t, i, j] = ig
-                C[t, i, H + j] = fg
-                C[t, i, 2 * H + j] = gg
-                C[t, i, 3 * H + j] = og
-                C[t, i, 4 * H + j] = c
-                Hs[t + 1, i, j] = og * math.tanh(c)
-        for i in range(nt, n):
+                g[j] = _sig(x[j] + a[j])
+            for j in range(H, 2 * H):
+                g[j] = _sig(x[j] + a[j] + 1.0)
+            for j in range(2 * H, 3 * H):
+                g[j] = _tanh(x[j] + a[j])
+            for j in range(3 * H, 4 * H):
+                g[j] = _sig(x[j] + a[j])
+            c = cp[i]
+            h = Hs[t + 1, i]
             for j in range(H):
-                C[t, i, 4 * H + j] = C[t - 1, i, 4 * H + j]
+                cn = g[H + j] * c[j] + g[j] * g[2 * H + j]
+                c[j] = cn
+                g[4 * H + j] = cn
+                tc = _tanh(cn)
+                g[5 * H + j] = tc
+                h[j] = g[3 * H + j] * tc
         _carry(Hs, t, nt)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -185,7 +192,7 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 fg = C[t, i, H + j]
                 gg = C[t, i, 2 * H + j]
                 og = C[t, i, 3 * H + j]
-                tc = math.tanh(C[t, i, 4 * H + j])
+                tc = C[t, i, 5 * H + j]
                 cp = C[t - 1, i, 4 * H + j] if t > 0 else 0.0
                 g = dh[i, j]
                 d_c = dc[i, j] + g * og * (1.0 - tc * tc)
@@ -205,31 +212,36 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # ----------------------------------------------------------------- gru
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gru_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [z, r, n, hU_n + e]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     A = np.empty((n, 3 * H), dtype=Xp.dtype)
+    e = E[0]
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
         np.dot(Hs[t, :nt], U, A[:nt])
         for i in range(nt):
+            x = Xp[t, i]
+            a = A[i]
+            g = C[t, i]
+            for j in range(2 * H):
+                g[j] = _sig(x[j] + a[j])
             for j in range(H):
-                z = _sig(Xp[t, i, j] + A[i, j])
-                r = _sig(Xp[t, i, H + j] + A[i, H + j])
-                hn = A[i, 2 * H + j] + E[0, j]
-                nn = math.tanh(Xp[t, i, 2 * H + j] + r * hn)
-                C[t, i, j] = z
-                C[t, i, H + j] = r
-                C[t, i, 2 * H + j] = nn
-                C[t, i, 3 * H + j] = hn
-                Hs[t + 1, i, j] = (1.0 - z) * nn + z * Hs[t, i, j]
+                hn = a[2 * H + j] + e[j]
+                g[3 * H + j] = hn
+                g[2 * H + j] = _tanh(x[2 * H + j] + g[H + j] * hn)
+            hp = Hs[t, i]
+            h = Hs[t + 1, i]
+            for j in range(H):
+                z = g[j]
+                h[j] = (1.0 - z) * g[2 * H + j] + z * hp[j]
         _carry(Hs, t, nt)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -273,7 +285,7 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # ----------------------------------------------------------------- mgu
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mgu_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [f, h~, f * h]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
@@ -296,13 +308,13 @@ def mgu_forward(Xp, U, E, lengths, Hs, C):
         for i in range(nt):
             for j in range(H):
                 f = C[t, i, j]
-                ht = math.tanh(Xp[t, i, H + j] + A[i, j])
+                ht = _tanh(Xp[t, i, H + j] + A[i, j])
                 C[t, i, H + j] = ht
                 Hs[t + 1, i, j] = (1.0 - f) * Hs[t, i, j] + f * ht
         _carry(Hs, t, nt)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -359,7 +371,7 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # --------------------------------------------------------------- ugrnn
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ugrnn_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [c, g]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
@@ -371,7 +383,7 @@ def ugrnn_forward(Xp, U, E, lengths, Hs, C):
         np.dot(Hs[t, :nt], U, A[:nt])
         for i in range(nt):
             for j in range(H):
-                c = math.tanh(Xp[t, i, j] + A[i, j])
+                c = _tanh(Xp[t, i, j] + A[i, j])
                 g = _sig(Xp[t, i, H + j] + A[i, H + j])
                 C[t, i, j] = c
                 C[t, i, H + j] = g
@@ -379,7 +391,7 @@ def ugrnn_forward(Xp, U, E, lengths, Hs, C):
         _carry(Hs, t, nt)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -410,7 +422,7 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # --------------------------------------------------------------- delta
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def delta_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [d1, z, r]; E = [alpha, beta1, beta2, bz, br]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
@@ -424,17 +436,17 @@ def delta_forward(Xp, U, E, lengths, Hs, C):
             for j in range(H):
                 d1 = A[i, j]
                 d2 = Xp[t, i, j]
-                z = math.tanh((E[0, j] + 2.0) * d1 * d2 + (E[1, j] + 1.0) * d1
+                z = _tanh((E[0, j] + 2.0) * d1 * d2 + (E[1, j] + 1.0) * d1
                               + (E[2, j] + 1.0) * d2 + E[3, j])
                 r = _sig(d2 + E[4, j])
                 C[t, i, j] = d1
                 C[t, i, H + j] = z
                 C[t, i, 2 * H + j] = r
-                Hs[t + 1, i, j] = math.tanh((1.0 - r) * z + r * Hs[t, i, j])
+                Hs[t + 1, i, j] = _tanh((1.0 - r) * z + r * Hs[t, i, j])
         _carry(Hs, t, nt)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -489,7 +501,7 @@ CellSpec.__doc__ = """Description of a cell: ``G = Gu = n_gates * H``,
 #: name -> CellSpec
 CELLS = {
     "elman": CellSpec(1, 0, True, 1, elman_forward, elman_backward),
-    "lstm": CellSpec(4, 0, True, 5, lstm_forward, lstm_backward),
+    "lstm": CellSpec(4, 0, True, 6, lstm_forward, lstm_backward),
     "gru": CellSpec(3, 1, True, 4, gru_forward, gru_backward),
     "mgu": CellSpec(2, 0, True, 3, mgu_forward, mgu_backward),
     "ugrnn": CellSpec(2, 0, True, 2, ugrnn_forward, ugrnn_backward),

@@ -1,0 +1,166 @@
+"""Hand-written BPTT against central finite differences (float64)."""
+import numpy as np
+import pytest
+
+from rnnkit.kernels.activations import (
+    ACTIVATIONS, activate, activate_backward, sigmoid_fast, tanh_fast,
+)
+from rnnkit.kernels.cells import CELLS
+from rnnkit.recurrent._base import softmax_cross_entropy, squared_error
+from rnnkit.recurrent._network import (
+    init_network, n_cell_params, network_backward, network_forward,
+)
+
+LENGTHS = np.array([6, 6, 4, 2, 1])
+
+
+def _problem(cell, per_step, hidden=(4, 3), seed=0):
+    rng = np.random.RandomState(seed)
+    n, T, F = len(LENGTHS), LENGTHS[0], 3
+    X = rng.randn(n, T, F)
+    for i, L in enumerate(LENGTHS):
+        X[i, L:] = 0
+    params = init_network(cell, F, hidden, 2, np.random.RandomState(1),
+                          np.float64)
+    for p in params:  # move away from the initial (e.g. zero) values
+        p += 0.3 * rng.randn(*p.shape)
+    Y = rng.randn(n, T, 2) if per_step else rng.randint(0, 2, n)
+
+    def loss(ps):
+        out, cache = network_forward(cell, ps, X, LENGTHS, per_step)
+        if per_step:
+            return squared_error(out, Y, LENGTHS), cache
+        return softmax_cross_entropy(out, Y), cache
+    return params, loss
+
+
+def _grads(cell, params, loss, eps=1e-5):
+    """Analytic and central-difference gradients of every parameter."""
+    (_, dout), cache = loss(params)
+    analytic = [g.copy() for g in network_backward(cell, params, dout, cache)]
+    numeric = []
+    for p in params:
+        num = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + eps
+            lp = loss(params)[0][0]
+            p[idx] = old - eps
+            lm = loss(params)[0][0]
+            p[idx] = old
+            num[idx] = (lp - lm) / (2 * eps)
+        numeric.append(num)
+    return analytic, numeric
+
+
+def _max_rel_error(analytic, numeric):
+    worst = 0.0
+    for g, num in zip(analytic, numeric):
+        if g.size:
+            scale = max(np.abs(num).max(), np.abs(g).max(), 1e-8)
+            worst = max(worst, np.abs(num - g).max() / scale)
+    return worst
+
+
+@pytest.mark.parametrize("per_step", [False, True], ids=["last", "every"])
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_gradient_check_stacked_variable_lengths(cell, per_step):
+    params, loss = _problem(cell, per_step)
+    analytic, numeric = _grads(cell, params, loss)
+    assert _max_rel_error(analytic, numeric) < 1e-6
+    # the check can fail: a 0.1 % error in one array is caught
+    analytic[0] = analytic[0] * 1.001
+    assert _max_rel_error(analytic, numeric) > 1e-6
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_padding_does_not_change_outputs(cell):
+    """A sequence alone gives the same output as inside a padded batch."""
+    rng = np.random.RandomState(0)
+    params = init_network(cell, 2, (5,), 3, rng, np.float64)
+    long, short = rng.randn(7, 2), rng.randn(3, 2)
+    X = np.zeros((2, 7, 2))
+    X[0], X[1, :3] = long, short
+    out, _ = network_forward(cell, params, X, np.array([7, 3]))
+    alone, _ = network_forward(cell, params, short[None], np.array([3]))
+    np.testing.assert_allclose(out[1], alone[0], rtol=1e-12, atol=1e-12)
+    steps, _ = network_forward(cell, params, X, np.array([7, 3]), per_step=True)
+    np.testing.assert_allclose(steps[1, 2], alone[0], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_float32_matches_float64(cell):
+    rng = np.random.RandomState(0)
+    p64 = init_network(cell, 3, (6, 4), 2, rng, np.float64)
+    p32 = [p.astype(np.float32) for p in p64]
+    X = rng.randn(4, 5, 3)
+    L = np.array([5, 4, 4, 2])
+    o64, c64 = network_forward(cell, p64, X, L)
+    o32, c32 = network_forward(cell, p32, X.astype(np.float32), L)
+    assert o32.dtype == np.float32
+    np.testing.assert_allclose(o32, o64, rtol=1e-4, atol=1e-5)
+    g32 = network_backward(cell, p32, np.ones_like(o32), c32)
+    g64 = network_backward(cell, p64, np.ones_like(o64), c64)
+    for a, b in zip(g32, g64):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+
+
+def test_parameter_counts():
+    # PyTorch LSTM(28, 20) has 4(20*28 + 20*20 + 2*20); ours has one bias
+    # vector per gate: 4(20*28 + 20*20 + 20), plus Linear(20, 10).
+    assert n_cell_params("lstm", 28, (20,), 10) == 4 * (560 + 400 + 20) + 210
+    # GRU keeps a second bias for the candidate (reset-after form).
+    assert n_cell_params("gru", 28, (24,), 10) == 3 * (672 + 576 + 24) + 24 + 250
+    assert n_cell_params("delta", 3, (4,), 1) == 12 + 16 + 5 * 4 + 5
+    params = init_network("mgu", 3, (4, 2), 5, np.random.RandomState(0),
+                          np.float64)
+    assert sum(p.size for p in params) == n_cell_params("mgu", 3, (4, 2), 5)
+
+
+def test_fast_nonlinearities_are_accurate():
+    x = np.linspace(-40, 40, 20001)
+    s = np.array([sigmoid_fast(v) for v in x])
+    ref = 1 / (1 + np.exp(-x))
+    assert np.max(np.abs(s - ref) / ref) < 1e-12
+    t = np.array([tanh_fast(v) for v in x])
+    assert np.max(np.abs(t - np.tanh(x))) < 1e-12
+    assert sigmoid_fast(-1000.0) < 1e-17 and sigmoid_fast(1000.0) == 1.0
+
+
+@pytest.mark.parametrize("slope_shape", [(1,), (4,)], ids=["shared", "channel"])
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_derivatives(name, slope_shape):
+    rng = np.random.RandomState(0)
+    Z = rng.randn(3, 5, 4)
+    Z[np.abs(Z) < 1e-3] = 0.5  # keep away from the ReLU kink
+    dY = rng.randn(*Z.shape)
+    slope = rng.uniform(0.1, 0.4, slope_shape)
+    Y = activate(name, Z, slope)
+    dZ, dslope = activate_backward(name, Z, Y, dY, slope)
+    eps = 1e-6
+    num = np.zeros_like(Z)
+    for idx in np.ndindex(Z.shape):
+        Zp, Zm = Z.copy(), Z.copy()
+        Zp[idx] += eps
+        Zm[idx] -= eps
+        num[idx] = np.sum(dY * (activate(name, Zp, slope)
+                                - activate(name, Zm, slope))) / (2 * eps)
+    np.testing.assert_allclose(dZ, num, rtol=1e-6, atol=1e-8)
+    if name == "prelu":
+        num_s = np.zeros_like(slope)
+        for k in range(slope.size):
+            sp, sm = slope.copy(), slope.copy()
+            sp[k] += eps
+            sm[k] -= eps
+            num_s[k] = np.sum(dY * (activate(name, Z, sp)
+                                    - activate(name, Z, sm))) / (2 * eps)
+        np.testing.assert_allclose(dslope, num_s, rtol=1e-6)
+        np.testing.assert_allclose(Y, np.where(Z > 0, Z, slope * Z))
+
+
+def test_unknown_activation_and_bad_slope():
+    with pytest.raises(ValueError, match="Unknown activation 'swish'"):
+        activate("swish", np.ones((2, 2)))
+    with pytest.raises(ValueError, match="PReLU slope has 3 values"):
+        activate("prelu", np.ones((2, 2)), np.ones(3))

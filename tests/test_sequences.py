@@ -1,0 +1,83 @@
+"""Sequence input forms, padding, lengths and targets."""
+import numpy as np
+import pytest
+
+from rnnkit._sequences import check_sequence_targets, check_sequences
+
+
+def test_three_forms_agree():
+    rng = np.random.RandomState(0)
+    X3 = rng.randn(4, 5, 3)
+    X2 = X3.reshape(4, 15)
+    Xl = list(X3)
+    out = [check_sequences(X, step_features=3) for X in (X3, X2, Xl)]
+    for Xp, lengths in out:
+        np.testing.assert_array_equal(Xp, X3)
+        np.testing.assert_array_equal(lengths, [5, 5, 5, 5])
+
+
+def test_list_is_padded_with_lengths():
+    seqs = [np.ones((3, 2)), 2 * np.ones((1, 2)), 3 * np.ones((5, 2))]
+    Xp, lengths = check_sequences(seqs)
+    assert Xp.shape == (3, 5, 2)
+    np.testing.assert_array_equal(lengths, [3, 1, 5])
+    assert (Xp[0, 3:] == 0).all() and (Xp[1, 1:] == 0).all()
+    assert (Xp[2] == 3).all()
+
+
+def test_univariate_list_and_2d_without_step_features():
+    Xp, lengths = check_sequences([np.arange(3.0), np.arange(2.0)])
+    assert Xp.shape == (2, 3, 1)
+    np.testing.assert_array_equal(lengths, [3, 2])
+    Xp, lengths = check_sequences(np.ones((4, 6)))
+    assert Xp.shape == (4, 1, 6) and (lengths == 1).all()
+
+
+def test_dtype_follows_input():
+    assert check_sequences(np.ones((2, 3, 1), np.float32))[0].dtype == np.float32
+    assert check_sequences(np.ones((2, 3, 1), int))[0].dtype == np.float64
+    assert check_sequences([np.ones((2, 1), np.float32)])[0].dtype == np.float32
+    assert check_sequences(np.ones((2, 3)), dtype=np.float32)[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("X, match", [
+    ([np.ones((2, 2)), np.ones((0, 2))], "Sequence 1 is empty"),
+    ([], "empty list"),
+    (np.ones((2, 0, 3)), "0 time steps"),
+    ([np.ones((2, 2)), np.ones((2, 3))], "Sequence 1 has 3 features"),
+    ([np.ones((2, 2, 2))], "2-D array"),
+])
+def test_bad_sequences(X, match):
+    with pytest.raises(ValueError, match=match):
+        check_sequences(X)
+
+
+def test_step_features_must_divide():
+    with pytest.raises(ValueError, match="not a multiple of step_features=4"):
+        check_sequences(np.ones((2, 10)), step_features=4)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_rejected(bad):
+    X = np.ones((2, 3, 2))
+    X[1, 2, 0] = bad
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        check_sequences(X)
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        check_sequences(list(X))
+
+
+def test_targets_per_sequence_and_per_step():
+    lengths = np.array([3, 1])
+    Y, per_step = check_sequence_targets([1.0, 2.0], lengths)
+    assert not per_step and Y.shape == (2, 1)
+    Y, per_step = check_sequence_targets(np.ones((2, 4)), lengths)
+    assert not per_step and Y.shape == (2, 4)
+    Y, per_step = check_sequence_targets([np.arange(3.0), np.array([7.0])],
+                                         lengths)
+    assert per_step and Y.shape == (2, 3, 1)
+    np.testing.assert_array_equal(Y[:, :, 0], [[0, 1, 2], [7, 0, 0]])
+    Y, per_step = check_sequence_targets(np.ones((2, 3, 2)), lengths)
+    assert per_step and (Y[1, 1:] == 0).all() and (Y[0] == 1).all()
+    with pytest.raises(ValueError, match="expected \\(1, 1\\)"):
+        check_sequence_targets([np.arange(3.0), np.arange(2.0)], lengths)
