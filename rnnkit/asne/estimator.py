@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from .config import make_config
 from .network import ASNENetwork
@@ -184,6 +184,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         -------
         self
         """
+        if y is None:
+            raise ValueError("ASNERegressor requires y to be passed, but the target y is None")
         X_list, y_list, _ = self._check_Xy(X, y, reset=True)
         if validation_data is not None:
             if len(validation_data) != 2:
@@ -318,7 +320,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         if y is None:
             return X_list, None, form
         if form == "2d":
-            y_raw = [y]
+            y = np.asarray(y)
+            y_raw = [column_or_1d(y, warn=True)] if y.ndim == 2 else [y]
         elif isinstance(y, np.ndarray) and y.ndim == 2 and form == "3d":
             y_raw = list(y)
         else:

@@ -63,9 +63,9 @@ def test_regularized_l1_l2_deposit_uses_weights_but_types_do_not():
     assert regularization(w, 0.0, "l1") == 0.0
     colony, genome = _setup()
     lines, _, nodes, cells = touched(colony, genome)
-    reward(colony, genome, 0.5, make_config(deposit=1.0, forward_bias=False), reg_term=0.5)
-    np.testing.assert_allclose(colony.line_tau[lines], TAU0 + 1.0)  # d / (f + R)
-    np.testing.assert_allclose(colony.type_tau[nodes, cells], TAU0 + 2.0)  # d / f
+    reward(colony, genome, 0.1, make_config(deposit=0.5, forward_bias=False), reg_term=0.15)
+    np.testing.assert_allclose(colony.line_tau[lines], TAU0 + 2.0)  # d / (f + R)
+    np.testing.assert_allclose(colony.type_tau[nodes, cells], TAU0 + 5.0)  # d / f
     assert make_config("faithful", weight_reg=0.3).effective_weight_reg == 0.0
     assert make_config("intended", weight_reg=0.3).effective_weight_reg == 0.3
 
@@ -80,7 +80,7 @@ def test_constant_rule_faithful_never_penalises_edges():
         penalize(colony, genome, cfg)
         np.testing.assert_allclose(colony.line_tau[lines], 5.0 + edge_change)
         np.testing.assert_allclose(colony.start_tau[inputs], 4.0)
-        np.testing.assert_allclose(colony.type_tau[nodes, cells], TAU0 - 1 + 1.5 * 0 + 0.5)  # 0.2 floor
+        np.testing.assert_allclose(colony.type_tau[nodes, cells], 0.2)  # 0.7 - 1 < 0: floor 0.2
         colony.line_tau[lines] = 19.5
         reward(colony, genome, 0.1, make_config(mode, reward="constant", forward_bias=False,
                                                 honour_bias_flag=True))
