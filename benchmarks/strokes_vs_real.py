@@ -30,6 +30,7 @@ def main(argv=None):
     parser.add_argument("--threshold", type=float, default=128)
     parser.add_argument("--coord-base", type=int, default=1)
     parser.add_argument("--min-component-size", type=int, default=3)
+    parser.add_argument("--min-spur-length", type=int, default=0)
     parser.add_argument("--start", default="top-left")
     parser.add_argument("--next-start", default="nearest")
     parser.add_argument("--no-timing", action="store_true",
@@ -42,6 +43,7 @@ def main(argv=None):
               ("train", "test")}
     kw = dict(threshold=args.threshold, coord_base=args.coord_base,
               min_component_size=args.min_component_size,
+              min_spur_length=args.min_spur_length,
               start=args.start, next_start=args.next_start)
 
     header = (f"{'sample':<12} {'label':>5} {'len real':>8} {'len ours':>8} "

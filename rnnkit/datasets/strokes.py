@@ -180,6 +180,7 @@ def _check_sequence(seq, where):
 # --------------------------------------------------------------------------
 
 def mnist_to_strokes(images, threshold=128, *, min_component_size=3,
+                     min_spur_length=0,
                      start="top-left", next_start="nearest", coord_base=1,
                      image_shape=(28, 28), packed=False):
     """Derive de Jong-style pen-stroke sequences from digit images.
@@ -211,6 +212,9 @@ def mnist_to_strokes(images, threshold=128, *, min_component_size=3,
     min_component_size : int, default=3
         Skeleton components (8-connected) with fewer pixels are dropped,
         except the largest one of each image.
+    min_spur_length : int, default=0
+        Remove skeleton spurs (branches from an end point to a junction)
+        with fewer pixels before tracing; 0 keeps them.
     start : {"top-left", "topmost"}, default="top-left"
         Start of the first stroke: the end point with the smallest ``x + y``
         (de Jong's "top left end point"; it matches the start of all 7 real
@@ -243,7 +247,8 @@ def mnist_to_strokes(images, threshold=128, *, min_component_size=3,
     [[1, 2, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1]]
     """
     skeletons = thin_images(images, threshold, image_shape=image_shape,
-                            min_component_size=min_component_size)
+                            min_component_size=min_component_size,
+                            min_spur_length=min_spur_length)
     lengths = np.empty(len(skeletons), dtype=np.int64)
     rules = (_rule(start, "start", ("top-left", "topmost")),
              _rule(next_start, "next_start", ("top-left", "topmost",
@@ -260,7 +265,7 @@ def mnist_to_strokes(images, threshold=128, *, min_component_size=3,
 
 
 def thin_images(images, threshold=128, *, min_component_size=0,
-                image_shape=(28, 28)):
+                min_spur_length=0, image_shape=(28, 28)):
     """Binarise and thin images to one-pixel skeletons (Zhang-Suen).
 
     Parameters
@@ -271,6 +276,9 @@ def thin_images(images, threshold=128, *, min_component_size=0,
     min_component_size : int, default=0
         Drop skeleton components (8-connected) with fewer pixels, keeping the
         largest one of each image.
+    min_spur_length : int, default=0
+        Remove spurs (branches from an end point to a junction) with fewer
+        pixels; 0 or 1 keeps them.
     image_shape : tuple of int, default=(28, 28)
         Shape of one image when ``images`` is 2-D.
 
@@ -293,7 +301,7 @@ def thin_images(images, threshold=128, *, min_component_size=0,
     n, h, w = images.shape
     padded = np.zeros((n, h + 2, w + 2), dtype=np.uint8)
     padded[:, 1:-1, 1:-1] = images >= threshold
-    _zhang_suen_batch(padded, int(min_component_size))
+    _zhang_suen_batch(padded, int(min_component_size), int(min_spur_length))
     return np.ascontiguousarray(padded[:, 1:-1, 1:-1])
 
 
@@ -335,8 +343,9 @@ def unpack_sequences(rows, offsets):
 # --------------------------------------------------------------------------
 
 @njit(cache=True)
-def _zhang_suen_batch(padded, min_component_size):
-    """Thin each binary image of ``padded`` (n, h+2, w+2) in place.
+def _zhang_suen_batch(padded, min_component_size, min_spur_length):
+    """Thin each binary image of ``padded`` (n, h+2, w+2) in place, then
+    prune spurs and drop small components.
 
     The border rows and columns must be 0 and stay 0.
     """
@@ -348,6 +357,8 @@ def _zhang_suen_batch(padded, min_component_size):
     for i in range(n):
         img = padded[i]
         _zhang_suen(img, marks)
+        if min_spur_length > 1:
+            _prune_spurs(img, min_spur_length, stack)
         if min_component_size > 1:
             _drop_small_components(img, min_component_size, label, sizes,
                                    stack)
@@ -398,6 +409,64 @@ def _zhang_suen(img, marks):
                     for c in range(1, W - 1):
                         if marks[r, c]:
                             img[r, c] = 0
+
+
+@njit(cache=True)
+def _runs(img, r, c):
+    """Number of runs of set pixels around (r, c), and their count."""
+    count = 0
+    runs = 0
+    before = img[r + DIR_DY[7], c + DIR_DX[7]]
+    for k in range(8):
+        on = img[r + DIR_DY[k], c + DIR_DX[k]]
+        count += on
+        if on and not before:
+            runs += 1
+        before = on
+    return runs, count
+
+
+@njit(cache=True)
+def _prune_spurs(img, min_length, chain):
+    """Remove branches of fewer than ``min_length`` pixels that run from an
+    end point to a junction (a pixel with 3 or more runs of neighbours)."""
+    H, W = img.shape
+    for r0 in range(1, H - 1):
+        for c0 in range(1, W - 1):
+            if img[r0, c0] == 0:
+                continue
+            runs, count = _runs(img, r0, c0)
+            if count == 0 or runs != 1 or count > 2:
+                continue  # not an end point
+            n = 1
+            chain[0] = r0 * W + c0
+            r = r0
+            c = c0
+            while n < min_length:
+                nxt = -1
+                for j in range(8):  # 4-neighbours first
+                    k = (2 * j) % 8 + j // 4
+                    rr = r + DIR_DY[k]
+                    cc = c + DIR_DX[k]
+                    if img[rr, cc] == 0:
+                        continue
+                    seen = False
+                    for m in range(n):
+                        if chain[m] == rr * W + cc:
+                            seen = True
+                    if not seen:
+                        nxt = rr * W + cc
+                        break
+                if nxt < 0:
+                    break  # an isolated piece, not a spur
+                r = nxt // W
+                c = nxt % W
+                if _runs(img, r, c)[0] >= 3:
+                    for m in range(n):  # a short branch: drop it
+                        img[chain[m] // W, chain[m] % W] = 0
+                    break
+                chain[n] = nxt
+                n += 1
 
 
 @njit(cache=True)

@@ -213,3 +213,21 @@ def test_empty_image_and_bad_args():
         mnist_to_strokes(np.zeros((2, 100)))
     with pytest.raises(ValueError, match="next_start"):
         mnist_to_strokes(np.zeros((1, 28, 28)), next_start="random")
+
+
+def test_spur_pruning():
+    img = np.zeros((1, 16, 16), np.uint8)
+    img[0, 8, 2:15] = 255   # one-pixel line: thinning keeps it as it is
+    img[0, 6:8, 8] = 255    # a 2-pixel spur on it
+    kept = thin_images(img, image_shape=(16, 16))[0]
+    np.testing.assert_array_equal(kept, img[0] > 0)
+    assert thin_images(img, min_spur_length=2,
+                       image_shape=(16, 16))[0].sum() == kept.sum()
+    pruned = thin_images(img, min_spur_length=3, image_shape=(16, 16))[0]
+    np.testing.assert_array_equal(pruned[8], kept[8])
+    assert pruned[6:8].sum() == 0
+    (seq,) = mnist_to_strokes(img, image_shape=(16, 16))
+    assert seq[:, 2].sum() == 2
+    (seq,) = mnist_to_strokes(img, min_spur_length=3)
+    assert seq[:, 2].sum() == 1
+    _check_invariants(seq, pruned, 1)
