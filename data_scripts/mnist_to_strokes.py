@@ -10,7 +10,8 @@ thinning and tracing; sm_rnn.md §4.3). The .npz holds:
 - ``offsets`` (70001,) int64: sequence i is ``rows[offsets[i]:offsets[i+1]]``;
 - ``labels`` (70000,) int64, ``split`` (70000,) int8 (0 train, 1 test),
   ``index`` (70000,) int64: the MNIST index within its split
-  (``trainimg-<index>`` / ``testimg-<index>``).
+  (``trainimg-<index>`` / ``testimg-<index>``);
+- ``threshold``, ``coord_base``, ``min_spur_length``: the options used.
 
 Read it back with::
 
@@ -40,6 +41,7 @@ def main(argv=None):
     parser.add_argument("--overwrite", action="store_true")
     parser.add_argument("--threshold", type=float, default=128)
     parser.add_argument("--coord-base", type=int, default=1)
+    parser.add_argument("--min-spur-length", type=int, default=0)
     args = parser.parse_args(argv)
     if os.path.exists(args.output) and not args.overwrite:
         parser.error(f"{args.output} exists; pass --overwrite to replace it")
@@ -52,13 +54,17 @@ def main(argv=None):
     X = np.concatenate([X_tr, X_te])
     t0 = time.perf_counter()
     rows, offsets = mnist_to_strokes(X, args.threshold,
-                                     coord_base=args.coord_base, packed=True)
+                                     coord_base=args.coord_base,
+                                     min_spur_length=args.min_spur_length,
+                                     packed=True)
     elapsed = time.perf_counter() - t0
     np.savez_compressed(
         args.output, rows=rows, offsets=offsets,
         labels=np.concatenate([y_tr, y_te]),
         split=np.r_[np.zeros(len(y_tr), np.int8), np.ones(len(y_te), np.int8)],
-        index=np.r_[np.arange(len(y_tr)), np.arange(len(y_te))])
+        index=np.r_[np.arange(len(y_tr)), np.arange(len(y_te))],
+        threshold=args.threshold, coord_base=args.coord_base,
+        min_spur_length=args.min_spur_length)
     lengths = np.diff(offsets)
     print(f"{len(X)} sequences in {elapsed:.1f} s (compilation included); "
           f"length mean {lengths.mean():.1f}, max {lengths.max()}")
