@@ -15,10 +15,10 @@ per point plus one per stroke. The absolute points are the running sums of
 ``(dx, dy)`` over the rows with ``eos == 0``.
 
 Coordinate frame: in the real files the points are the MNIST pixel indices
-plus one (``x = col + 1``, ``y = row + 1``; de Jong traced the skeletons in R,
-which counts from 1). On the 7 fixtures, every point lands on an ink pixel
-after subtracting 1 (mean intensity 219-254), against 90-100 % on ink
-(mean 142-252) without. :func:`mnist_to_strokes` therefore uses
+plus one (``x = col + 1``, ``y = row + 1``; probably because de Jong traced
+the skeletons in R, which counts from 1). On the 7 fixtures, every point
+lands on a nonzero pixel after subtracting 1 (mean intensity 219-254 per
+file), against 90-100 % (mean 142-252) without. :func:`mnist_to_strokes` therefore uses
 ``coord_base=1`` by default; ``coord_base=0`` gives 0-based pixel indices.
 """
 import os
