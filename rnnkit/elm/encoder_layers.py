@@ -118,7 +118,9 @@ def fit_elm_encoder(chunks, n_features, n_units, rng, params, *, solver="fista",
     lam, n_iter : float, int
         FISTA's L1 weight and iterations.
     alpha : float
-        Ridge term of ``"ridge"``.
+        Ridge term of ``"ridge"``, relative to the mean diagonal of ``A'A``
+        (so its meaning does not change with the number of rows): the
+        system solved is ``A'A + alpha trace(A'A)/h I``.
     max_preactivation : float
         adjustminmax target.
     dtype : float32 or float64
@@ -139,7 +141,8 @@ def fit_elm_encoder(chunks, n_features, n_units, rng, params, *, solver="fista",
     stats = _shifted_grams(chunks, R, bias, params, low, high)
     info = {"shift": stats["shift"]}
     if solver == "ridge":
-        B = _ridge(stats["gram"], stats["cross"], alpha)
+        ridge = alpha * float(np.trace(stats["gram"])) / n_units  # relative to mean diag
+        B = _ridge(stats["gram"], stats["cross"], ridge)
         weights = [np.ascontiguousarray(np.maximum(part, 0.0).T, dtype=dtype)
                    for part in (B, -B)]
         layer = EncoderLayer(weights, bias, params, "balance")

@@ -14,8 +14,8 @@ from rnnkit.elm.deep import DeepRNNELMClassifier
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits(return_X_y=True)
-    X = NonNegativeScaler(per_sample_zscore=True).fit(X[:1200]).transform(X)
-    return X[:1200], y[:1200], X[1200:], y[1200:]
+    X = NonNegativeScaler(per_sample_zscore=True).fit(X[:800]).transform(X)
+    return X[:800], y[:800], X[1200:1500], y[1200:1500]
 
 
 @pytest.mark.parametrize("encoder", ["ridge", "fista"])
@@ -58,7 +58,7 @@ def test_two_encoder_layers_and_nmf_encoders(digits):
 def test_chunk_size_does_not_change_the_model(digits):
     X, y, Xt, _ = digits
     a = DeepRNNELMClassifier((30,), 200, batch_size=5000, random_state=1).fit(X, y)
-    b = DeepRNNELMClassifier((30,), 200, batch_size=97, random_state=1).fit(X, y)
+    b = DeepRNNELMClassifier((30,), 200, batch_size=199, random_state=1).fit(X, y)
     np.testing.assert_allclose(a.decision_function(Xt), b.decision_function(Xt),
                                rtol=1e-5, atol=1e-5)
 
@@ -67,10 +67,10 @@ def test_partial_fit_accumulates_like_fit(digits):
     """After the first block fixes the layers, more blocks only add to Phi and Psi."""
     X, y, Xt, yt = digits
     full = DeepRNNELMClassifier((30,), 200, alpha=1e-3, random_state=2)
-    full.partial_fit(X[:600], y[:600], classes=np.arange(10))
+    full.partial_fit(X[:400], y[:400], classes=np.arange(10))
     once = pickle.loads(pickle.dumps(full))
-    full.partial_fit(X[600:], y[600:])
-    assert full.n_samples_seen_ == 1200
+    full.partial_fit(X[400:], y[400:])
+    assert full.n_samples_seen_ == 800
     # the same model from one accumulation over all rows, layers reused
     once._accumulator = type(once._accumulator)(200, 10)
     from rnnkit.elm._stacked import accumulate_readout
@@ -80,8 +80,9 @@ def test_partial_fit_accumulates_like_fit(digits):
     np.testing.assert_allclose(full.coef_, once.coef_, rtol=1e-6, atol=1e-8)
     assert full.score(Xt, yt) > 0.85
     with pytest.raises(ValueError, match="not in the classes"):
-        DeepRNNELMClassifier((5,), 20).partial_fit(X[:50], y[:50], classes=[0, 1]) \
-            if set(y[:50]) != {0, 1} else None
+        DeepRNNELMClassifier((5,), 20).partial_fit(X[:50], y[:50], classes=[0, 1])
+    with pytest.raises(ValueError, match="not in the classes"):
+        full.partial_fit(X[:5], np.full(5, 11))
 
 
 def test_mixed_precision_gram_matches_float64(digits):
@@ -113,11 +114,8 @@ def test_float32_pickle_and_errors(digits):
 
 
 @parametrize_with_checks(
-    [DeepRNNELMClassifier((6,), 30, alpha=1e-4, fista_iter=20, random_state=0),
-     DeepRNNELMClassifier((6,), 30, encoder="fista", alpha=1e-4, fista_iter=20,
-                          random_state=0),
-     RNNAutoencoder(5, method="multiplicative", n_iter=10, random_state=0),
-     RNNAutoencoder(5, method="fista", n_iter=10, random_state=0)],
+    [DeepRNNELMClassifier((4,), 20, alpha=1e-4, random_state=0),
+     RNNAutoencoder(4, method="fista", n_iter=10, random_state=0)],
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

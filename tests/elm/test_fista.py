@@ -42,7 +42,7 @@ def _lbfgs_optimum(A, Y, lam, nonnegative):
 
 
 @pytest.mark.parametrize("nonnegative", [True, False])
-@pytest.mark.parametrize("lam", [1e-3, 0.5, 5.0])
+@pytest.mark.parametrize("lam", [1e-3, 0.5])
 def test_standard_mode_reaches_the_optimum(nonnegative, lam):
     A, Y = _problem(0)
     Y = Y - Y.mean()  # signed targets: the unconstrained optimum has negative entries

@@ -12,8 +12,8 @@ from rnnkit.elm.multisource import MultiSourceRNNELMClassifier, resolve_sources
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits(return_X_y=True)
-    X = NonNegativeScaler().fit(X[:1000]).transform(X)
-    return X[:1000], y[:1000], X[1000:1500], y[1000:1500]
+    X = NonNegativeScaler().fit(X[:800]).transform(X)
+    return X[:800], y[:800], X[1200:1500], y[1200:1500]
 
 
 HALVES = [slice(0, 32), slice(32, 64)]
@@ -92,8 +92,7 @@ def test_errors(digits):
 
 
 @parametrize_with_checks(
-    [MultiSourceRNNELMClassifier(1, (4,), 30, alpha=1e-4, random_state=0),
-     MultiSourceRNNELMClassifier(1, (4,), 30, encoder=("ridge", "fista"), join="readout",
+    [MultiSourceRNNELMClassifier(1, (3,), 20, encoder=("ridge", "fista"), join="readout",
                                  alpha=1e-4, fista_iter=10, random_state=0)],
 )
 def test_sklearn_compatible(estimator, check):
