@@ -168,7 +168,7 @@ def backward_social_march(colony, walk, chosen, n_ants, rng, jumps=False, revers
     line ``v -> u`` of the superstructure is used.
     """
     social = _social_lines(colony, chosen)
-    if len(social) == 0:
+    if len(social) == 0 or colony.hidden_layers == 0:  # no hidden layer to go back to
         return walk
     seen = np.zeros(colony.n_nodes, bool); seen[walk.visited] = True
     src, dst = colony.line_src[social], colony.line_dst[social]

@@ -183,7 +183,11 @@ class ASNESearch:
             ``n_jobs`` candidates are kept in flight on it.  The data travel
             with every task.
         checkpoint : str or path, optional
-            Saved every ``checkpoint_every`` results and at the end.
+            Saved every ``checkpoint_every`` results and at the end.  Resume
+            with :meth:`load` then ``run``; candidates that were in flight
+            when the process died are simply generated anew.  A sequential
+            run resumed from a checkpoint repeats the uninterrupted run
+            exactly.
         mp_context : str
             Start method of the local pool ("spawn", "fork", "forkserver").
         worker_setup : callable, optional

@@ -99,3 +99,12 @@ def test_prune_removes_dead_ends():
     p = prune(g)  # node 2 is a dead end
     assert p.n_nodes == 3 and list(p.edge_innovation) == [7, 8]
     assert list(p.node_id) == [0, 1, 3]
+
+
+def test_social_ants_without_hidden_layers():
+    c = Colony(3, 0, 0, 1, 3, random_state=0)
+    for mode in ("intended", "faithful"):
+        cfg = make_config(mode, ants="explorer", social="both", n_ants=4, hidden_layers=0)
+        walk = march(c, cfg, np.random.default_rng(0))
+        assert all(d >= c.n_inputs for s, d, k in walk.edges.values())  # nothing into an input
+        assert build_genome(c, walk, np.random.default_rng(0)).reaches_output()
