@@ -331,3 +331,11 @@ def test_pickle_roundtrip_then_partial_fit():
                                rtol=1e-12)
     # the named parameters are views of the trained vector again
     assert np.shares_memory(clone.coefs_["W1x"], clone.params_[0])
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import rnnkit.recurrent.stigmergic as module
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 8 and result.failed == 0
