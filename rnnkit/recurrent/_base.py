@@ -155,6 +155,12 @@ class BaseRecurrentEstimator(BaseEstimator):
         return np.float32 if ok else np.float64
 
     def _fit(self, X, y, incremental, classes=None):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the "
+                "target y is None"
+            )
+        X = _coerce(X)
         fitted = hasattr(self, "params_")
         reset = not fitted or not (incremental or self.warm_start)
         dtype = self._resolve_dtype(X) if reset else self.dtype_
@@ -314,7 +320,7 @@ class BaseRecurrentEstimator(BaseEstimator):
     def _raw_output(self, X):
         """Network output on validated sequences, in input order."""
         check_is_fitted(self, "params_")
-        Xp, lengths = self._check_X_stateless(X, False, self.dtype_)
+        Xp, lengths = self._check_X_stateless(_coerce(X), False, self.dtype_)
         return self._output_padded(Xp, lengths), lengths
 
     def _output_padded(self, Xp, lengths):
@@ -416,7 +422,7 @@ class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
         return accuracy_score(Y, self._output_padded(X, lengths).argmax(1))
 
     def decision_function(self, X):
-        """Logits.
+        """Logits (their difference for two classes).
 
         Parameters
         ----------
@@ -424,9 +430,12 @@ class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
 
         Returns
         -------
-        logits : ndarray of shape (n_samples, n_classes)
+        scores : ndarray of shape (n_samples, n_classes), or (n_samples,)
+            for two classes: ``logit[1] - logit[0]``, positive for
+            ``classes_[1]``.
         """
-        return self._raw_output(X)[0]
+        z = self._raw_output(X)[0]
+        return z[:, 1] - z[:, 0] if z.shape[1] == 2 else z
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the logits).
@@ -439,7 +448,7 @@ class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        z = self.decision_function(X)
+        z = self._raw_output(X)[0]
         z = z - z.max(axis=1, keepdims=True)
         np.exp(z, out=z)
         z /= z.sum(axis=1, keepdims=True)
@@ -447,7 +456,7 @@ class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`."""
-        z = self.decision_function(X)
+        z = self._raw_output(X)[0]
         z = z - z.max(axis=1, keepdims=True)
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
@@ -462,7 +471,8 @@ class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
         -------
         y : ndarray of shape (n_samples,)
         """
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
+        scores = self._raw_output(X)[0]
+        return self.classes_[scores.argmax(axis=1)]
 
 
 class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
@@ -489,6 +499,7 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
         return self._partial_fit_checked(X, y)
 
     def _encode_targets(self, y, lengths, reset, classes, dtype):
+        y = _coerce(y)
         Y, per_step = check_sequence_targets(
             y, lengths, dtype=dtype, estimator_name=type(self).__name__
         )
@@ -556,6 +567,18 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
         Y, _ = check_sequence_targets(y, lengths, dtype=out.dtype)
         mask = np.arange(out.shape[1])[None, :] < lengths[:, None]
         return r2_score(Y[mask], out[mask], sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _coerce(X):
+    """Lists/tuples stay sequences; array-likes become arrays."""
+    if isinstance(X, (list, tuple)) or hasattr(X, "ndim"):
+        return X
+    return np.asarray(X)
 
 
 def softmax_cross_entropy(logits, y):
