@@ -31,8 +31,11 @@ Two families:
     ``W >= 0`` by the multiplicative rule for a signed ``V`` (Problem 2).
     Everything follows from the single Gram ``X~'X~``: one pass.
 """
+from contextlib import nullcontext
+
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lstsq
+from threadpoolctl import threadpool_limits
 
 from .cluster_layer import cluster_activation, draw_input_weights, preactivation, scale_to_max
 from .fista import fista
@@ -40,6 +43,10 @@ from .fista import fista
 ELM_SOLVERS = ("fista", "fista_reference", "ridge")
 NMF_METHODS = ("multiplicative", "pinv")
 _EPS = 1e-12
+#: Below this many matrix entries an iteration's BLAS/LAPACK calls are too
+#: small to gain from threads, and on a busy machine each call's thread
+#: synchronisation costs more than the arithmetic: run them single-threaded.
+SMALL_PROBLEM = 400_000
 
 
 class EncoderLayer:
@@ -152,7 +159,8 @@ def fit_elm_encoder(chunks, n_features, n_units, rng, params, *, solver="fista",
         layer.output_scale = largest if largest > 0 else 1.0
         return layer, {**info, "decoder": B}
     mode = "reference" if solver == "fista_reference" else "standard"
-    B = fista(stats["gram"], stats["cross"], lam, n_iter, nonnegative=True, mode=mode)
+    with _few_threads(stats["cross"].size + stats["gram"].size):
+        B = fista(stats["gram"], stats["cross"], lam, n_iter, nonnegative=True, mode=mode)
     weights = [np.ascontiguousarray(B.T, dtype=dtype)]
     largest = _max_preactivations(chunks, weights, bias)
     for W, top in zip(weights, largest):
@@ -204,6 +212,14 @@ def fit_nmf_encoder(chunks, n_features, n_units, rng, params, *, method="multipl
     else:
         V = _pinv_decoder(G, Gx, W)
     errors = [_error(G, Gx, total, W, V) / n_samples]
+    with _few_threads(W.size + G.size):
+        W, V = _nmf_iterations(method, G, Gx, total, W, V, n_samples, n_iter, errors,
+                               callback)
+    layer = EncoderLayer([np.ascontiguousarray(W, dtype=dtype)], bias, params, "linear")
+    return layer, V, np.asarray(errors)
+
+
+def _nmf_iterations(method, G, Gx, total, W, V, n_samples, n_iter, errors, callback):
     for k in range(1, n_iter + 1):
         if method == "multiplicative":
             HtH = W.T @ G @ W
@@ -220,8 +236,7 @@ def fit_nmf_encoder(chunks, n_features, n_units, rng, params, *, method="multipl
         errors.append(_error(G, Gx, total, W, V) / n_samples)
         if callback is not None:
             callback(k, W, V)
-    layer = EncoderLayer([np.ascontiguousarray(W, dtype=dtype)], bias, params, "linear")
-    return layer, V, np.asarray(errors)
+    return W, V
 
 
 def pinv_decoder_from_gram(G, Gx, W):
@@ -230,6 +245,11 @@ def pinv_decoder_from_gram(G, Gx, W):
 
 
 # -- helpers ------------------------------------------------------------------
+
+
+def _few_threads(size):
+    """Single-threaded BLAS for problems of fewer than SMALL_PROBLEM entries."""
+    return threadpool_limits(1, user_api="blas") if size < SMALL_PROBLEM else nullcontext()
 
 
 def _column_range(chunks, R, bias, params):

@@ -119,3 +119,16 @@ def test_float32_pickle_and_errors(digits):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_fits_from_an_hdf5_dataset_like_from_memory(digits, tmp_path):
+    h5py = pytest.importorskip("h5py")
+    X, y, Xt, _ = digits
+    with h5py.File(tmp_path / "digits.h5", "w") as f:
+        f.create_dataset("X", data=X)
+    with h5py.File(tmp_path / "digits.h5", "r") as f:
+        on_disk = DeepRNNELMClassifier((10,), 60, batch_size=128,
+                                       random_state=0).fit(f["X"], y)
+    in_memory = DeepRNNELMClassifier((10,), 60, batch_size=128, random_state=0).fit(X, y)
+    np.testing.assert_allclose(on_disk.decision_function(Xt), in_memory.decision_function(Xt),
+                               rtol=1e-6, atol=1e-8)
