@@ -145,6 +145,12 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
     act = _n_active(lengths, T)
     A = np.empty((n, 4 * H), dtype=Xp.dtype)
     cp = np.zeros((n, H), dtype=Xp.dtype)
+    K = np.ones(4 * H)   # per-column scale: 2 for the g gate
+    O = np.zeros(4 * H)  # per-column offset: +1 for the forget gate
+    Q = np.zeros(4 * H)  # per-column shift: 1 for the g gate
+    K[2 * H:3 * H] = 2.0
+    O[H:2 * H] = 1.0
+    Q[2 * H:3 * H] = 1.0
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
@@ -153,14 +159,10 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
             x = Xp[t, i]
             a = A[i]
             g = C[t, i]
-            for j in range(H):
-                g[j] = _sig(x[j] + a[j])
-            for j in range(H, 2 * H):
-                g[j] = _sig(x[j] + a[j] + 1.0)
-            for j in range(2 * H, 3 * H):
-                g[j] = _tanh(x[j] + a[j])
-            for j in range(3 * H, 4 * H):
-                g[j] = _sig(x[j] + a[j])
+            # all four gates in one unit-stride loop of 4H: the g gate uses
+            # tanh(v) = 2 s(2v) - 1, the forget gate gets its +1
+            for j in range(4 * H):
+                g[j] = _sig(K[j] * (x[j] + a[j] + O[j])) * K[j] - Q[j]
             c = cp[i]
             h = Hs[t + 1, i]
             for j in range(H):
