@@ -183,33 +183,41 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dc = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
+    zero_row = np.zeros(C.shape[2], dtype=C.dtype)
     for t in range(T - 1, -1, -1):
         nt = act[t]
         for i in range(n):
+            dhi = dh[i]
+            dHi = dHs[t, i]
             for j in range(H):
-                dh[i, j] += dHs[t, i, j]
+                dhi[j] += dHi[j]
         for i in range(nt):
+            g = C[t, i]
+            prev = C[t - 1, i] if t > 0 else zero_row
+            d = dXp[t, i]
+            dhi = dh[i]
+            dci = dc[i]
             for j in range(H):
-                ig = C[t, i, j]
-                fg = C[t, i, H + j]
-                gg = C[t, i, 2 * H + j]
-                og = C[t, i, 3 * H + j]
-                tc = C[t, i, 5 * H + j]
-                cp = C[t - 1, i, 4 * H + j] if t > 0 else 0.0
-                g = dh[i, j]
-                d_c = dc[i, j] + g * og * (1.0 - tc * tc)
-                dXp[t, i, j] = d_c * gg * ig * (1.0 - ig)
-                dXp[t, i, H + j] = d_c * cp * fg * (1.0 - fg)
-                dXp[t, i, 2 * H + j] = d_c * ig * (1.0 - gg * gg)
-                dXp[t, i, 3 * H + j] = g * tc * og * (1.0 - og)
-                dc[i, j] = d_c * fg
+                ig = g[j]
+                fg = g[H + j]
+                gg = g[2 * H + j]
+                og = g[3 * H + j]
+                tc = g[5 * H + j]
+                gh = dhi[j]
+                d_c = dci[j] + gh * og * (1.0 - tc * tc)
+                d[j] = d_c * gg * ig * (1.0 - ig)
+                d[H + j] = d_c * prev[4 * H + j] * fg * (1.0 - fg)
+                d[2 * H + j] = d_c * ig * (1.0 - gg * gg)
+                d[3 * H + j] = gh * tc * og * (1.0 - og)
+                dci[j] = d_c * fg
         for i in range(nt, n):
-            for j in range(4 * H):
-                dXp[t, i, j] = 0.0
+            dXp[t, i] = 0.0
         np.dot(dXp[t, :nt], UT, R[:nt])
         for i in range(nt):
+            dhi = dh[i]
+            r = R[i]
             for j in range(H):
-                dh[i, j] = R[i, j]
+                dhi[j] = r[j]
     _rec_grad(Hs, dXp, dU)
 
 
