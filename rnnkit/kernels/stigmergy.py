@@ -103,9 +103,11 @@ def sm_forward(X, lengths, W1x, b1, W1p, Wpq, bpq, W2, b2, s1,
     tmp = np.empty((B, H2n), dt)
     # stimulus part of every step at once
     np.dot(X.reshape(T * B, F), W1x.T, Z.reshape(T * B, H2n))
-    WpqT = Wpq.T
-    W1pT = W1p.T
-    W2T = W2.T
+    # C-contiguous transposes: BLAS on an F-ordered view is ~1.5x slower
+    # for these tiny products
+    WpqT = np.ascontiguousarray(Wpq.T)
+    W1pT = np.ascontiguousarray(W1p.T)
+    W2T = np.ascontiguousarray(W2.T)
     for t in range(T):
         mp = marks[t]
         pq = PQ[t]
