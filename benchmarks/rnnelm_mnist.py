@@ -170,7 +170,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=DEFAULT_DATA, help="folder with the 4 MNIST IDX files")
     parser.add_argument("--n-hidden", type=int, default=10000)
-    parser.add_argument("--alpha", type=float, default=1e-7)
+    parser.add_argument("--alpha", type=float, default=1e-6)
     parser.add_argument("--alphas", type=float, nargs="*", default=[],
                         help="extra ridge values to re-solve and score (rnnkit only)")
     parser.add_argument("--batch-size", type=int, default=2000)

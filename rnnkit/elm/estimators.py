@@ -37,7 +37,7 @@ class _BaseRNNELM(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, n_hidden=1000, *, alpha=1e-7, solver="cholesky", batch_size=2000,
+    def __init__(self, n_hidden=1000, *, alpha=1e-6, solver="cholesky", batch_size=2000,
                  max_preactivation=0.1, scale_rows=None, cluster_size=20,
                  interaction_prob=0.05, lambda_plus=0.005, lambda_minus=0.005,
                  firing_rate=0.001, random_state=None, verbose=0):
@@ -250,8 +250,10 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
     ----------
     n_hidden : int, default=1000
         Number of clusters in the hidden layer (the paper's hidden width).
-    alpha : float, default=1e-7
+    alpha : float, default=1e-6
         Ridge term added to the diagonal of ``Phi`` (the paper's 1/kappa).
+        1e-6 scored best of 1e-9..1e-3 on MNIST with 10,000 clusters
+        (benchmarks/README.md).
     solver : {"cholesky", "pinv"}, default="cholesky"
         ``"cholesky"``: ridge solve by Cholesky factorization, falling back to
         an eigendecomposition with a warning if ``Phi + alpha I`` is not
