@@ -1,6 +1,20 @@
 """rnnkit: random neural network ELMs, stigmergic memory RNNs and ant colony
 neuroevolution, with a scikit-learn API."""
-from .elm import NonNegativeScaler, RNNELMClassifier, RNNELMRegressor
+from .asne import ASNERegressor
+from .elm import (DeepRNNELMClassifier, MultiSourceRNNELMClassifier, NonNegativeScaler,
+                  RNNAutoencoder, RNNELMClassifier, RNNELMRegressor)
+from .recurrent import RecurrentClassifier, RecurrentRegressor, StigmergicClassifier
 
-__all__ = ["NonNegativeScaler", "RNNELMClassifier", "RNNELMRegressor"]
+__all__ = [
+    "ASNERegressor",
+    "DeepRNNELMClassifier",
+    "MultiSourceRNNELMClassifier",
+    "NonNegativeScaler",
+    "RNNAutoencoder",
+    "RNNELMClassifier",
+    "RNNELMRegressor",
+    "RecurrentClassifier",
+    "RecurrentRegressor",
+    "StigmergicClassifier",
+]
 __version__ = "0.1.0"
