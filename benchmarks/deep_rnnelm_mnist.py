@@ -10,7 +10,7 @@ and 14-27), and are compared with the single-source stack of the same size.
 
 Usage::
 
-    python benchmarks/deep_rnnelm_mnist.py ../shared/data/mnist               # Classifier-2 784-500-8000-10
+    python benchmarks/deep_rnnelm_mnist.py ../shared/data/mnist   # Classifier-2 784-500-8000-10
     python benchmarks/deep_rnnelm_mnist.py ../shared/data/mnist --configs all
     python benchmarks/deep_rnnelm_mnist.py ../shared/data/mnist --configs multi --n-train 20000
     python benchmarks/deep_rnnelm_mnist.py --list

@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
-from ._stacked import ENCODERS, LayerStack, accumulate_readout, fit_stack, new_accumulator
+from ._stacked import ENCODERS, accumulate_readout, fit_stack, new_accumulator
 from .readout import SOLVERS
 
 _COMMON_CONSTRAINTS = {
@@ -353,4 +353,4 @@ def _one_hot(binarizer, y):
     return Y
 
 
-__all__ = ["DeepRNNELMClassifier", "LayerStack"]
+__all__ = ["DeepRNNELMClassifier"]

@@ -1,4 +1,4 @@
-"""Multi-source deep RNN-ELM: encoder stacks per source (column group), joined before the readout."""
+"""Multi-source deep RNN-ELM: encoder stacks per source (column group), joined at the top."""
 from numbers import Integral
 
 import numpy as np
