@@ -49,7 +49,7 @@ class ASNENetwork:
         return {"n_nodes": int(node_active.sum()), "n_edges": int(edge_active.sum()),
                 "n_params": self.n_params,
                 "cells": {CELL_TYPES[k]: int((cells == k).sum()) for k in np.unique(cells)},
-                "skips": {int(d): int((skips == d).sum()) for k, d in enumerate(np.unique(skips))}}
+                "skips": {int(d): int((skips == d).sum()) for d in np.unique(skips)}}
 
     def __repr__(self):
         s = self.summary()
