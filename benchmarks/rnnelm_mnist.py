@@ -189,9 +189,12 @@ def main():
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, cpus={os.cpu_count()}")
     results = {}
     for name in args.contenders:
-        cmd = [sys.executable, __file__, "--worker", name] + sys.argv[1:]
-        cmd = [c for i, c in enumerate(cmd) if c != "--contenders" and not (
-            i > 0 and cmd[i - 1] == "--contenders")]
+        cmd = [sys.executable, __file__, "--worker", name, "--data", args.data,
+               "--n-hidden", str(args.n_hidden), "--alpha", repr(args.alpha),
+               "--batch-size", str(args.batch_size), "--n-train", str(args.n_train),
+               "--partial-hidden", str(args.partial_hidden),
+               "--partial-chunk", str(args.partial_chunk),
+               "--alphas", *map(repr, args.alphas)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
         if proc.returncode or not lines:

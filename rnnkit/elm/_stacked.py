@@ -10,12 +10,10 @@ hidden matrix.
 import time
 
 import numpy as np
-from scipy.linalg import blas
 
 from .cluster_layer import draw_input_weights, preactivation, scale_to_max
 from .encoder_layers import ELM_SOLVERS, NMF_METHODS, EncoderLayer, fit_elm_encoder, \
     fit_nmf_encoder
-from .readout import GramAccumulator
 
 ENCODERS = ELM_SOLVERS + NMF_METHODS
 
@@ -112,37 +110,14 @@ def fit_random_layer(chunks, n_features, n_units, rng, params, max_preactivation
     return EncoderLayer([W], params.zeta0, params)
 
 
-def accumulate_readout(chunks_with_targets, model, accumulator, *, precision="float64",
-                       log=None):
-    """Add ``H'H`` and ``H'Y`` of every block to ``accumulator``.
-
-    ``precision="float64"`` uses :meth:`GramAccumulator.add`.  ``"mixed"``
-    forms each block's ``H'H`` in float32 (``ssyrk``, about twice as fast)
-    and adds it to the float64 sums, so rounding never accumulates across
-    blocks (spec section 7 asks for float64 sums over many rows).
-    """
+def accumulate_readout(chunks_with_targets, model, accumulator, *, log=None):
+    """Add ``H'H`` and ``H'Y`` of every block to ``accumulator``."""
     t0 = time.perf_counter()
-    scratch = None
     for start, X, Y in chunks_with_targets():
-        H = model.transform(X)
-        if precision == "mixed":
-            H32 = np.ascontiguousarray(H, dtype=np.float32)
-            if scratch is None:
-                scratch = np.zeros(accumulator.phi.shape, dtype=np.float32, order="F")
-            scratch = blas.ssyrk(1.0, H32.T, beta=0.0, c=scratch, trans=0, lower=0,
-                                 overwrite_c=1)
-            accumulator.phi += scratch  # ssyrk leaves the lower triangle at 0
-            accumulator.psi += H32.T @ Y.astype(np.float32)
-            accumulator.n_samples += H.shape[0]
-        else:
-            accumulator.add(H, Y)
+        accumulator.add(model.transform(X), Y)
         if log is not None:
             log(f"readout: {start + X.shape[0]} rows accumulated, "
                 f"{time.perf_counter() - t0:.1f} s")
-
-
-def new_accumulator(n_hidden, n_targets):
-    return GramAccumulator(n_hidden, n_targets)
 
 
 def _through(chunks, layers):

@@ -11,8 +11,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
-from ._stacked import ENCODERS, accumulate_readout, fit_stack, new_accumulator
-from .readout import SOLVERS
+from ._stacked import ENCODERS, accumulate_readout, fit_stack
+from .estimators import _one_hot
+from .readout import SOLVERS, GramAccumulator
 
 _COMMON_CONSTRAINTS = {
     "n_hidden": [Interval(Integral, 1, None, closed="left")],
@@ -119,7 +120,8 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         self.model_ = model
         self._binarizer = binarizer
         self.classes_ = binarizer.classes_
-        self._accumulator = new_accumulator(model.n_features_out, max(len(self.classes_), 2))
+        self._accumulator = GramAccumulator(model.n_features_out, max(len(self.classes_), 2),
+                                            self.gram_precision)
         self._output_weights = None
 
     def _add(self, source, y):
@@ -129,8 +131,7 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
             for start, block in source.chunks(self.batch_size):
                 yield start, block, Y[start:start + block.shape[0]]
 
-        accumulate_readout(chunks_with_targets, self.model_, self._accumulator,
-                           precision=self.gram_precision, log=self._log)
+        accumulate_readout(chunks_with_targets, self.model_, self._accumulator, log=self._log)
         self._output_weights = None
 
     def _settings(self):
@@ -347,13 +348,6 @@ def check_widths(widths, name):
     if any(w < 1 or w != v for w, v in zip(out, widths)):
         raise ValueError(f"{name} must be a sequence of positive integers, got {widths!r}")
     return out
-
-
-def _one_hot(binarizer, y):
-    Y = binarizer.transform(y).astype(np.float64)
-    if Y.shape[1] == 1:
-        Y = np.hstack([1.0 - Y, Y])
-    return Y
 
 
 __all__ = ["DeepRNNELMClassifier"]

@@ -208,51 +208,8 @@ class StigmergicClassifier(BaseRecurrentClassifier):
         )
 
     # ------------------------------------------------------- public API
-    def decision_function(self, X):
-        """Logits (the PReLU-activated classifier outputs) at the last step.
-
-        Parameters
-        ----------
-        X : sequences, see :meth:`fit`
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes), or (n_samples,) \
-                for two classes
-            The logits; for two classes, as in scikit-learn, the difference
-            ``logit[1] - logit[0]`` (positive means ``classes_[1]``).
-        """
-        z = self._raw_output(X)[0]
-        return z[:, 1] - z[:, 0] if z.shape[1] == 2 else z
-
-    def predict_proba(self, X):
-        """Class probabilities (softmax of the logits).
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        z = self._raw_output(X)[0]
-        z = z - z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
-        return z
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
-        z = self._raw_output(X)[0]
-        z = z - z.max(axis=1, keepdims=True)
-        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-    def predict(self, X):
-        """Predicted class of each sequence.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        z = self._raw_output(X)[0]
-        return self.classes_[np.argmax(z, axis=1)]
+    # decision_function, predict_proba, predict_log_proba and predict come
+    # from BaseRecurrentClassifier (softmax over the classifier logits).
 
     def marks(self, X):
         """Mark trajectories: the stigmergic memory after every step.

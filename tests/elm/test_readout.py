@@ -64,3 +64,17 @@ def test_rank_deficient_phi_falls_back_to_eigh_with_warning():
 def test_unknown_solver():
     with pytest.raises(ValueError, match="solver must be one of"):
         GramAccumulator(3, 1).solve(1.0, "qr")
+
+
+def test_mixed_precision_sums_blocks_in_float64():
+    rng = np.random.default_rng(5)
+    H, Y = rng.random((300, 20)), rng.random((300, 2))
+    acc = GramAccumulator(20, 2, precision="mixed")
+    for start in range(0, 300, 100):
+        acc.add(H[start:start + 100], Y[start:start + 100])
+    assert acc.phi.dtype == np.float64
+    np.testing.assert_allclose(np.triu(acc.phi), np.triu(H.T @ H), rtol=1e-5)
+    np.testing.assert_allclose(acc.solve(1e-3), np.linalg.solve(H.T @ H + 1e-3 * np.eye(20),
+                                                                 H.T @ Y), rtol=1e-3)
+    with pytest.raises(ValueError, match="precision"):
+        GramAccumulator(2, 1, precision="half")
