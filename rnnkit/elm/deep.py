@@ -152,11 +152,16 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
 
     @property
     def coef_(self):
-        """Readout weights, shape (n_readout_inputs, n_classes); solved lazily."""
+        """Readout weights, shape (n_readout_inputs, n_classes).
+
+        Solved lazily, and again from the stored sums when ``alpha`` or
+        ``solver`` changed through ``set_params``.
+        """
         check_is_fitted(self, "model_")
-        if self._output_weights is None:
+        if self._output_weights is None or self._solved_for != (self.alpha, self.solver):
             t0 = time.perf_counter()
             self._output_weights = self._accumulator.solve(self.alpha, self.solver)
+            self._solved_for = (self.alpha, self.solver)
             self._log(f"readout solved in {time.perf_counter() - t0:.1f} s")
         return self._output_weights
 

@@ -132,3 +132,17 @@ def test_fits_from_an_hdf5_dataset_like_from_memory(digits, tmp_path):
     in_memory = DeepRNNELMClassifier((10,), 60, batch_size=128, random_state=0).fit(X, y)
     np.testing.assert_allclose(on_disk.decision_function(Xt), in_memory.decision_function(Xt),
                                rtol=1e-6, atol=1e-8)
+
+
+def test_changing_alpha_resolves_the_readout_from_stored_sums():
+    from sklearn.datasets import load_digits
+
+    from rnnkit import DeepRNNELMClassifier, NonNegativeScaler
+
+    X, y = load_digits(return_X_y=True)
+    X = NonNegativeScaler().fit_transform(X[:400])
+    clf = DeepRNNELMClassifier((20,), 60, alpha=1e-6, random_state=0).fit(X, y[:400])
+    clf.coef_
+    clf.set_params(alpha=1e-1)
+    refit = DeepRNNELMClassifier((20,), 60, alpha=1e-1, random_state=0).fit(X, y[:400])
+    np.testing.assert_allclose(clf.coef_, refit.coef_, rtol=1e-10)
