@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
 from ._stacked import ENCODERS, accumulate_readout, fit_stack
-from .estimators import _one_hot
+from .estimators import _cached_readout, _one_hot
 from .readout import SOLVERS, GramAccumulator
 
 _COMMON_CONSTRAINTS = {
@@ -122,7 +122,6 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = binarizer.classes_
         self._accumulator = GramAccumulator(model.n_features_out, max(len(self.classes_), 2),
                                             self.gram_precision)
-        self._output_weights = None
 
     def _add(self, source, y):
         Y = _one_hot(self._binarizer, y)
@@ -132,7 +131,6 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
                 yield start, block, Y[start:start + block.shape[0]]
 
         accumulate_readout(chunks_with_targets, self.model_, self._accumulator, log=self._log)
-        self._output_weights = None
 
     def _settings(self):
         return {"lam": self.lam, "n_iter": self.fista_iter, "nmf_iter": self.nmf_iter,
@@ -158,12 +156,7 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         ``solver`` changed through ``set_params``.
         """
         check_is_fitted(self, "model_")
-        if self._output_weights is None or self._solved_for != (self.alpha, self.solver):
-            t0 = time.perf_counter()
-            self._output_weights = self._accumulator.solve(self.alpha, self.solver)
-            self._solved_for = (self.alpha, self.solver)
-            self._log(f"readout solved in {time.perf_counter() - t0:.1f} s")
-        return self._output_weights
+        return _cached_readout(self, self._accumulator)
 
     @property
     def n_samples_seen_(self):

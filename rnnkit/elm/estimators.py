@@ -79,10 +79,8 @@ class _BaseRNNELM(BaseEstimator):
         targets, target_attrs = self._fit_targets(y, source.n_samples)
         state = self._new_state(source, targets)
         self._accumulate(state, source, targets)
-        output_weights = state["accumulator"].solve(self.alpha, self.solver)
+        state["accumulator"].solution(self.alpha, self.solver)
         self._commit(state, source, target_attrs)
-        self._output_weights = output_weights
-        self._solved_for = (self.alpha, self.solver)
         return self
 
     def partial_fit(self, X, y, **kwargs):
@@ -116,7 +114,6 @@ class _BaseRNNELM(BaseEstimator):
         else:
             state = {"weights": self.input_weights_, "accumulator": self._accumulator}
             self._accumulate(state, source, targets)
-        self._output_weights = None
         return self
 
     def _new_state(self, source, targets):
@@ -167,12 +164,7 @@ class _BaseRNNELM(BaseEstimator):
         them needs no new pass over the data).
         """
         check_is_fitted(self, "input_weights_")
-        if self._output_weights is None or self._solved_for != (self.alpha, self.solver):
-            t0 = time.perf_counter()
-            self._output_weights = self._accumulator.solve(self.alpha, self.solver)
-            self._solved_for = (self.alpha, self.solver)
-            self._log(f"solved readout in {time.perf_counter() - t0:.1f} s")
-        return self._output_weights
+        return _cached_readout(self, self._accumulator)
 
     @property
     def n_samples_seen_(self):
@@ -472,3 +464,13 @@ def _check_y_given(estimator, y):
         raise ValueError(
             f"{type(estimator).__name__} requires y to be passed, but the target y is None."
         )
+
+
+def _cached_readout(estimator, accumulator):
+    """The accumulator's solution for the estimator's alpha and solver, logging a new solve."""
+    if accumulator.solved_for == (estimator.alpha, estimator.solver):
+        return accumulator.solution(estimator.alpha, estimator.solver)
+    t0 = time.perf_counter()
+    beta = accumulator.solution(estimator.alpha, estimator.solver)
+    estimator._log(f"solved readout in {time.perf_counter() - t0:.1f} s")
+    return beta

@@ -46,9 +46,11 @@ class GramAccumulator:
         self.n_samples = 0
         self.precision = precision
         self._scratch = None
+        self._solution = None  # ((alpha, solver), beta) for the current sums
 
     def add(self, H, Y):
         """Add a chunk: ``H`` (n_b, L) float32/float64, ``Y`` (n_b, k)."""
+        self._solution = None
         if self.precision == "mixed":
             self._add_mixed(H, Y)
             return
@@ -74,6 +76,17 @@ class GramAccumulator:
         state = self.__dict__.copy()
         state["_scratch"] = None  # workspace, not state
         return state
+
+    @property
+    def solved_for(self):
+        """``(alpha, solver)`` of the cached solution of the current sums, or None."""
+        return None if self._solution is None else self._solution[0]
+
+    def solution(self, alpha, solver="cholesky"):
+        """:meth:`solve`, cached until the next :meth:`add` or another ``(alpha, solver)``."""
+        if self.solved_for != (alpha, solver):
+            self._solution = ((alpha, solver), self.solve(alpha, solver))
+        return self._solution[1]
 
     def solve(self, alpha, solver="cholesky"):
         """Output weights ``beta`` (L, k).

@@ -78,3 +78,16 @@ def test_mixed_precision_sums_blocks_in_float64():
                                                                  H.T @ Y), rtol=1e-3)
     with pytest.raises(ValueError, match="precision"):
         GramAccumulator(2, 1, precision="half")
+
+
+def test_solution_is_cached_until_the_sums_or_settings_change():
+    rng = np.random.default_rng(6)
+    H, Y = rng.random((60, 8)), rng.random((60, 2))
+    acc = _accumulate(H[:40], Y[:40], 20)
+    first = acc.solution(1e-3)
+    assert acc.solution(1e-3) is first and acc.solved_for == (1e-3, "cholesky")
+    assert acc.solution(1e-1) is not first
+    acc.add(H[40:], Y[40:])
+    assert acc.solved_for is None
+    np.testing.assert_allclose(acc.solution(1e-3),
+                               np.linalg.solve(H.T @ H + 1e-3 * np.eye(8), H.T @ Y), rtol=1e-10)
