@@ -1,4 +1,4 @@
-"""Pieces shared by the deep RNN-ELM estimators: parameters, input checks, logging."""
+"""Pieces shared by the RNN-ELM estimators: parameters, input checks, logging."""
 from numbers import Integral, Real
 
 import h5py
@@ -39,14 +39,18 @@ class ClusterMixin:
             source = RowSource(X, type(self).__name__, self)
             if reset:
                 self.n_features_in_ = source.n_features
-            elif source.n_features != self.n_features_in_:
-                raise ValueError(
-                    f"X has {source.n_features} features, but {type(self).__name__} is "
-                    f"expecting {self.n_features_in_} features as input."
-                )
+            else:
+                self._check_n_features(source)
             return source
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         return RowSource(X, type(self).__name__, self)
+
+    def _check_n_features(self, source):
+        if source.n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {source.n_features} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
 
     def _log(self, message):
         if self.verbose:

@@ -2,23 +2,22 @@
 import time
 from numbers import Integral, Real
 
-import h5py
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from ..kernels.gnetwork import ClusterParams
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
 from ._rows import RowSource
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             scale_to_max)
 from .readout import SOLVERS, GramAccumulator
 
 
-class _BaseRNNELM(BaseEstimator):
+class _BaseRNNELM(ClusterMixin, BaseEstimator):
     """Shared machinery: random cluster layer, streamed Phi/Psi, lazy solve."""
 
     _parameter_constraints = {
@@ -28,13 +27,7 @@ class _BaseRNNELM(BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_preactivation": [Interval(Real, 0, None, closed="neither")],
         "scale_rows": [Interval(Integral, 1, None, closed="left"), None],
-        "cluster_size": [Interval(Integral, 2, None, closed="left")],
-        "interaction_prob": [Interval(Real, 0, 1, closed="right")],
-        "lambda_plus": [Interval(Real, 0, None, closed="neither")],
-        "lambda_minus": [Interval(Real, 0, None, closed="neither")],
-        "firing_rate": [Interval(Real, 0, None, closed="neither")],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **CLUSTER_CONSTRAINTS,
     }
 
     def __init__(self, n_hidden=1000, *, alpha=1e-6, solver="cholesky", batch_size=2000,
@@ -175,14 +168,14 @@ class _BaseRNNELM(BaseEstimator):
     def transform_hidden(self, X):
         """Hidden-layer output ``H``, shape (n_samples, n_hidden)."""
         check_is_fitted(self, "input_weights_")
-        source = self._predict_source(X)
+        source = self._source(X, reset=False)
         return np.vstack([cluster_activation(Xb, self.input_weights_, self._bias, self._params)
                           for _, Xb in source.chunks(self.batch_size)])
 
     def _raw_output(self, X):
         """``H @ coef_`` computed chunk by chunk, shape (n_samples, n_outputs)."""
         check_is_fitted(self, "input_weights_")
-        source = self._predict_source(X)
+        source = self._source(X, reset=False)
         coef = self.coef_.astype(self.input_weights_.dtype, copy=False)
         out = np.empty((source.n_samples, coef.shape[1]), dtype=coef.dtype)
         for start, Xb in source.chunks(self.batch_size):
@@ -190,26 +183,7 @@ class _BaseRNNELM(BaseEstimator):
             out[start:start + Xb.shape[0]] = H @ coef
         return out
 
-    def _predict_source(self, X):
-        if not isinstance(X, (h5py.Dataset, np.memmap)):
-            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        source = RowSource(X, type(self).__name__, self)
-        self._check_n_features(source)
-        return source
-
-    def _check_n_features(self, source):
-        if source.n_features != self.n_features_in_:
-            raise ValueError(
-                f"X has {source.n_features} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-
     # -- helpers -------------------------------------------------------------
-
-    def _cluster_params(self):
-        return ClusterParams(n=self.cluster_size, p=self.interaction_prob,
-                             lambda_plus=self.lambda_plus, lambda_minus=self.lambda_minus,
-                             r=self.firing_rate)
 
     @property
     def _params(self):
@@ -218,10 +192,6 @@ class _BaseRNNELM(BaseEstimator):
     @property
     def _bias(self):
         return self._cluster_params().zeta0
-
-    def _log(self, message):
-        if self.verbose:
-            print(f"[{type(self).__name__}] {message}", flush=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
