@@ -137,17 +137,19 @@ def _rec_grad(Hs, dA, dU):
 
 
 # ---------------------------------------------------------------- lstm
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def lstm_forward(Xp, U, E, lengths, Hs, C):
-    # C[t] = [i, f, g, o, c_t, tanh(c_t)]; simple unit-stride loops over
-    # 1-D row views so that LLVM vectorizes the gate nonlinearities.
+    # C[t] = [i, f, g, o, c_{t-1}, tanh(c_t)]: all the backward pass needs
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     A = np.empty((n, 4 * H), dtype=Xp.dtype)
     cp = np.zeros((n, H), dtype=Xp.dtype)
-    K = np.ones(4 * H)   # per-column scale: 2 for the g gate
-    O = np.zeros(4 * H)  # per-column offset: +1 for the forget gate
-    Q = np.zeros(4 * H)  # per-column shift: 1 for the g gate
+    # per column: the g gate is tanh(v) = 2 s(2v) - 1 (scale K = 2, shift
+    # Q = 1), the forget gate gets its +1 (offset O); typed like Xp so the
+    # gates are computed in its precision
+    K = np.ones(4 * H, dtype=Xp.dtype)
+    O = np.zeros(4 * H, dtype=Xp.dtype)
+    Q = np.zeros(4 * H, dtype=Xp.dtype)
     K[2 * H:3 * H] = 2.0
     O[H:2 * H] = 1.0
     Q[2 * H:3 * H] = 1.0
@@ -156,26 +158,21 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
         nt = act[t]
         np.dot(Hs[t, :nt], U, A[:nt])
         for i in range(nt):
-            x = Xp[t, i]
-            a = A[i]
-            g = C[t, i]
-            # all four gates in one unit-stride loop of 4H: the g gate uses
-            # tanh(v) = 2 s(2v) - 1, the forget gate gets its +1
             for j in range(4 * H):
-                g[j] = _sig(K[j] * (x[j] + a[j] + O[j])) * K[j] - Q[j]
-            c = cp[i]
-            h = Hs[t + 1, i]
+                C[t, i, j] = _sig(K[j] * (Xp[t, i, j] + A[i, j] + O[j])) \
+                    * K[j] - Q[j]
             for j in range(H):
-                cn = g[H + j] * c[j] + g[j] * g[2 * H + j]
-                c[j] = cn
-                g[4 * H + j] = cn
-                tc = _tanh(cn)
-                g[5 * H + j] = tc
-                h[j] = g[3 * H + j] * tc
+                c0 = cp[i, j]
+                C[t, i, 4 * H + j] = c0
+                c1 = C[t, i, H + j] * c0 + C[t, i, j] * C[t, i, 2 * H + j]
+                cp[i, j] = c1
+                tc = _tanh(c1)
+                C[t, i, 5 * H + j] = tc
+                Hs[t + 1, i, j] = C[t, i, 3 * H + j] * tc
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -183,41 +180,31 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dc = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
-    zero_row = np.zeros(C.shape[2], dtype=C.dtype)
     for t in range(T - 1, -1, -1):
         nt = act[t]
-        for i in range(n):
-            dhi = dh[i]
-            dHi = dHs[t, i]
-            for j in range(H):
-                dhi[j] += dHi[j]
-        for i in range(nt):
-            g = C[t, i]
-            prev = C[t - 1, i] if t > 0 else zero_row
-            d = dXp[t, i]
-            dhi = dh[i]
-            dci = dc[i]
-            for j in range(H):
-                ig = g[j]
-                fg = g[H + j]
-                gg = g[2 * H + j]
-                og = g[3 * H + j]
-                tc = g[5 * H + j]
-                gh = dhi[j]
-                d_c = dci[j] + gh * og * (1.0 - tc * tc)
-                d[j] = d_c * gg * ig * (1.0 - ig)
-                d[H + j] = d_c * prev[4 * H + j] * fg * (1.0 - fg)
-                d[2 * H + j] = d_c * ig * (1.0 - gg * gg)
-                d[3 * H + j] = gh * tc * og * (1.0 - og)
-                dci[j] = d_c * fg
         for i in range(nt, n):
-            dXp[t, i] = 0.0
+            for j in range(H):
+                dh[i, j] += dHs[t, i, j]
+            for j in range(4 * H):
+                dXp[t, i, j] = 0.0
+        for i in range(nt):
+            for j in range(H):
+                ig = C[t, i, j]
+                fg = C[t, i, H + j]
+                gg = C[t, i, 2 * H + j]
+                og = C[t, i, 3 * H + j]
+                tc = C[t, i, 5 * H + j]
+                gh = dh[i, j] + dHs[t, i, j]
+                d_c = dc[i, j] + gh * og * (1.0 - tc * tc)
+                dXp[t, i, j] = d_c * gg * ig * (1.0 - ig)
+                dXp[t, i, H + j] = d_c * C[t, i, 4 * H + j] * fg * (1.0 - fg)
+                dXp[t, i, 2 * H + j] = d_c * ig * (1.0 - gg * gg)
+                dXp[t, i, 3 * H + j] = gh * tc * og * (1.0 - og)
+                dc[i, j] = d_c * fg
         np.dot(dXp[t, :nt], UT, R[:nt])
         for i in range(nt):
-            dhi = dh[i]
-            r = R[i]
             for j in range(H):
-                dhi[j] = r[j]
+                dh[i, j] = R[i, j]
     _rec_grad(Hs, dXp, dU)
 
 

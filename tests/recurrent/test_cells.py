@@ -5,7 +5,7 @@ import pytest
 from rnnkit.kernels.activations import (
     ACTIVATIONS, activate, activate_backward, sigmoid_fast, tanh_fast,
 )
-from rnnkit.kernels.cells import CELLS
+from rnnkit.kernels.cells import CELLS, cell_shapes, layer_backward, layer_forward
 from rnnkit.recurrent._base import softmax_cross_entropy, squared_error
 from rnnkit.recurrent._network import (
     init_network, n_cell_params, network_backward, network_forward,
@@ -126,6 +126,39 @@ def test_fast_nonlinearities_are_accurate():
     t = np.array([tanh_fast(v) for v in x])
     assert np.max(np.abs(t - np.tanh(x))) < 1e-12
     assert sigmoid_fast(-1000.0) < 1e-17 and sigmoid_fast(1000.0) == 1.0
+
+
+def test_fast_nonlinearities_float32():
+    x = np.linspace(-20, 20, 20001).astype(np.float32)
+    s = np.array([sigmoid_fast(v) for v in x])
+    ref = 1 / (1 + np.exp(-x.astype(np.float64)))
+    assert np.max(np.abs(s - ref) / ref) < 5e-6
+    t = np.array([tanh_fast(v) for v in x])
+    assert np.max(np.abs(t - np.tanh(x.astype(np.float64)))) < 1e-5
+    assert sigmoid_fast(np.float32(-1000)) < 1e-10
+    assert sigmoid_fast(np.float32(1000)) == 1
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_float32_kernels_match_float64(cell):
+    # the float32 kernels use the float32 nonlinearities: close to float64
+    rng = np.random.RandomState(0)
+    T, n, F, H = 7, 5, 3, 4
+    X = rng.randn(T, n, F)
+    lengths = np.array([7, 7, 5, 3, 1])
+    sW, sb, sU, sE = cell_shapes(cell, F, H)
+    W, b, U, E = (rng.randn(*s) * 0.5 for s in (sW, sb, sU, sE))
+    dH = rng.randn(T, n, H)
+    out = {}
+    for dt in (np.float64, np.float32):
+        args = [a.astype(dt) for a in (X, W, b, U, E)]
+        Hs, cache = layer_forward(cell, *args, lengths)
+        dX, grads = layer_backward(cell, dH.astype(dt), *args[1:], lengths,
+                                   Hs, cache)
+        assert Hs.dtype == dt and all(g.dtype == dt for g in grads)
+        out[dt] = [Hs, dX, *grads]
+    for a, b_ in zip(out[np.float64], out[np.float32]):
+        assert np.allclose(a, b_, rtol=1e-3, atol=1e-4)
 
 
 @pytest.mark.parametrize("slope_shape", [(1,), (4,)], ids=["shared", "channel"])
