@@ -57,6 +57,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from .._scratch import Scratch
 from .activations import sigmoid_fast as _sig
 from .activations import tanh_fast as _tanh
 
@@ -513,7 +514,24 @@ def cell_shapes(cell, n_in, H):
     return (n_in, G), ((G,) if s.has_bias else (0,)), (H, G), (s.n_extras, H)
 
 
-def layer_forward(cell, X, W, b, U, E, lengths):
+@njit(cache=True, error_model="numpy")
+def _add_row(A, b):
+    """A[i] += b for every row of the 2-D array A."""
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            A[i, j] += b[j]
+
+
+@njit(cache=True, error_model="numpy")
+def _column_sums(A, out):
+    """out = A.sum(axis=0), one pass over the rows."""
+    out[:] = 0.0
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            out[j] += A[i, j]
+
+
+def layer_forward(cell, X, W, b, U, E, lengths, scratch=None, key=0):
     """Run one recurrent layer over a time-major batch.
 
     Parameters
@@ -525,6 +543,11 @@ def layer_forward(cell, X, W, b, U, E, lengths):
     W, b, U, E : ndarray
         Layer parameters, see :func:`cell_shapes`.
     lengths : ndarray of shape (n,), int64, sorted non-increasing
+    scratch : rnnkit._scratch.Scratch or None
+        Where the outputs and the cache live (fresh arrays if ``None``);
+        they stay valid until the next call with the same ``key``.
+    key : hashable
+        Tells apart the layers sharing one ``scratch``.
 
     Returns
     -------
@@ -533,20 +556,23 @@ def layer_forward(cell, X, W, b, U, E, lengths):
     cache : tuple
         Pass to :func:`layer_backward`.
     """
+    scratch = Scratch() if scratch is None else scratch
     s = CELLS[cell]
     T, n, F = X.shape
-    H = U.shape[0]
-    Xp = np.dot(X.reshape(T * n, F), W)
+    H, G = U.shape[0], W.shape[1]
+    Xp = scratch.empty(("Xp", key), (T * n, G), X.dtype)
+    np.dot(X.reshape(T * n, F), W, out=Xp)
     if s.has_bias:
-        Xp += b
-    Xp = Xp.reshape(T, n, W.shape[1])
-    Hs = np.empty((T + 1, n, H), dtype=X.dtype)
-    C = np.empty((T, n, s.cache_width * H), dtype=X.dtype)
+        _add_row(Xp, b)
+    Xp = Xp.reshape(T, n, G)
+    Hs = scratch.empty(("Hs", key), (T + 1, n, H), X.dtype)
+    C = scratch.empty(("C", key), (T, n, s.cache_width * H), X.dtype)
     s.forward(Xp, U, E, lengths, Hs, C)
     return Hs, (X, Xp, C)
 
 
-def layer_backward(cell, dH, W, b, U, E, lengths, Hs, cache, need_dX=True):
+def layer_backward(cell, dH, W, b, U, E, lengths, Hs, cache, need_dX=True,
+                   scratch=None, key=0):
     """Back-propagate through one recurrent layer.
 
     Parameters
@@ -558,23 +584,32 @@ def layer_backward(cell, dH, W, b, U, E, lengths, Hs, cache, need_dX=True):
     Hs, cache : outputs of :func:`layer_forward`
     need_dX : bool, default=True
         Whether to compute the gradient with respect to the input.
+    scratch, key : as in :func:`layer_forward`
+        ``dX`` lives in ``scratch`` too.
 
     Returns
     -------
     dX : ndarray of shape (T, n, n_in) or None
     grads : tuple of ndarray
-        ``(dW, db, dU, dE)``, shapes of the parameters.
+        ``(dW, db, dU, dE)``, shapes of the parameters (fresh arrays).
     """
+    scratch = Scratch() if scratch is None else scratch
     s = CELLS[cell]
     X, Xp, C = cache
     T, n, F = X.shape
     G = W.shape[1]
-    dXp = np.empty_like(Xp)
+    dXp = scratch.empty(("dXp", key), Xp.shape, Xp.dtype)
     dU = np.empty_like(U)
     dE = np.zeros_like(E)
     s.backward(dH, Xp, U, E, lengths, Hs, C, dXp, dU, dE)
     dXp2 = dXp.reshape(T * n, G)
     dW = np.dot(X.reshape(T * n, F).T, dXp2)
-    db = dXp2.sum(axis=0) if s.has_bias else np.zeros_like(b)
-    dX = np.dot(dXp2, W.T).reshape(T, n, F) if need_dX else None
+    db = np.zeros_like(b)
+    if s.has_bias:
+        _column_sums(dXp2, db)
+    dX = None
+    if need_dX:
+        dX = scratch.empty(("dX", key), (T * n, F), X.dtype)
+        np.dot(dXp2, W.T, out=dX)
+        dX = dX.reshape(T, n, F)
     return dX, (dW, db, dU, dE)

@@ -22,10 +22,12 @@ here.
     ``self._per_step`` is true (regression with targets per step; values
     at padded steps are ignored).  For classifiers the output is the
     logits.
-``_forward_backward(self, params, X, lengths, Y) -> (loss, grads)``
+``_forward_backward(self, params, X, lengths, Y, scratch) -> (loss, grads)``
     Run the forward pass, get the loss and the gradient with respect to
     the output from ``self._loss_and_grad(output, Y, lengths)``, back-
-    propagate, and return ``(loss, [dparam for each param])``.
+    propagate, and return ``(loss, [dparam for each param])`` (fresh
+    arrays).  ``scratch`` (:class:`rnnkit._scratch.Scratch`) is the same
+    for every batch of an epoch: large intermediates may live there.
 
 Guarantees on the arrays passed to the hooks: ``lengths`` is sorted in
 non-increasing order and ``T == lengths[0]`` (the batch is trimmed to its
@@ -54,6 +56,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .._scratch import Scratch
 from .._sequences import check_sequence_targets, check_sequences
 from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
 
@@ -116,7 +119,7 @@ class BaseRecurrentEstimator(BaseEstimator):
         """Output for a padded batch (see module docstring)."""
 
     @abstractmethod
-    def _forward_backward(self, params, X, lengths, Y):
+    def _forward_backward(self, params, X, lengths, Y, scratch):
         """``(loss, grads)`` for a padded batch (see module docstring)."""
 
     # ------------------------------------------------------- public API
@@ -299,6 +302,7 @@ class BaseRecurrentEstimator(BaseEstimator):
                  else np.arange(n))
         bs = min(self.batch_size, n)
         total = 0.0
+        scratch = Scratch()
         for start in range(0, n, bs):
             idx = order[start:start + bs]
             # sort the batch by decreasing length (stable) and trim
@@ -307,7 +311,8 @@ class BaseRecurrentEstimator(BaseEstimator):
             T = int(Lb[0])
             Xb = np.ascontiguousarray(Xp[idx, :T])
             Yb = Y[idx, :T] if self._per_step else Y[idx]
-            loss, grads = self._forward_backward(self.params_, Xb, Lb, Yb)
+            loss, grads = self._forward_backward(self.params_, Xb, Lb, Yb,
+                                                 scratch)
             if self.gradient_clip is not None or self.gradient_boost is not None:
                 rescale_gradients(grads, self.gradient_clip, self.gradient_boost)
             self._optimizer.update_params(self.params_, grads)

@@ -7,6 +7,7 @@ since finished sequences carry their state), or at every step.
 """
 import numpy as np
 
+from .._scratch import Scratch
 from ..kernels.cells import CELLS, cell_shapes, layer_backward, layer_forward
 from ..optim import init_weight
 
@@ -63,7 +64,7 @@ def init_network(cell, n_in, hidden_sizes, n_out, rng, dtype, init="uniform"):
     return params + [Wo, bo]
 
 
-def network_forward(cell, params, X, lengths, per_step=False):
+def network_forward(cell, params, X, lengths, per_step=False, scratch=None):
     """Forward pass.
 
     Parameters
@@ -75,19 +76,24 @@ def network_forward(cell, params, X, lengths, per_step=False):
         ``lengths[0] == T``
     per_step : bool
         Output at every step instead of the last valid step.
+    scratch : rnnkit._scratch.Scratch or None
+        Reused memory for the intermediate arrays (a training loop passes
+        the same one for every batch); ``None`` allocates fresh arrays.
 
     Returns
     -------
     out : ndarray of shape (n, n_out) or (n, T, n_out)
     cache : object for :func:`network_backward`
     """
-    n, T, _ = X.shape
-    h = np.ascontiguousarray(X.transpose(1, 0, 2))
+    scratch = Scratch() if scratch is None else scratch
+    n, T, F = X.shape
+    h = scratch.empty("X", (T, n, F), X.dtype)
+    np.copyto(h, X.transpose(1, 0, 2))
     n_layers = (len(params) - 2) // 4
     states = []
     for k in range(n_layers):
         W, b, U, E = params[4 * k: 4 * k + 4]
-        Hs, cache = layer_forward(cell, h, W, b, U, E, lengths)
+        Hs, cache = layer_forward(cell, h, W, b, U, E, lengths, scratch, k)
         states.append((Hs, cache))
         h = Hs[1:]
     Wo, bo = params[-2:]
@@ -97,7 +103,7 @@ def network_forward(cell, params, X, lengths, per_step=False):
         out = np.ascontiguousarray(out.transpose(1, 0, 2))
     else:
         out = np.dot(h[T - 1], Wo) + bo
-    return out, (states, lengths, per_step)
+    return out, (states, lengths, per_step, scratch)
 
 
 def network_backward(cell, params, dout, cache):
@@ -109,13 +115,14 @@ def network_backward(cell, params, dout, cache):
     params : list of ndarray
     dout : ndarray, shape of the forward output
         Loss gradient with respect to the output.
-    cache : from :func:`network_forward`
+    cache : from :func:`network_forward` (intermediate arrays go to the
+        same scratch memory)
 
     Returns
     -------
     grads : list of ndarray, same shapes as ``params``
     """
-    states, lengths, per_step = cache
+    states, lengths, per_step, scratch = cache
     Wo = params[-2]
     top = states[-1][0]
     T, n, H = top.shape[0] - 1, top.shape[1], top.shape[2]
@@ -127,14 +134,14 @@ def network_backward(cell, params, dout, cache):
     else:
         dWo = np.dot(top[T].T, dout)
         dbo = dout.sum(axis=0)
-        dH = np.zeros((T, n, H), dtype=top.dtype)
+        dH = scratch.zeros("dH", (T, n, H), top.dtype)
         dH[T - 1] = np.dot(dout, Wo.T)
     grads = [None] * (len(params) - 2) + [dWo, dbo]
     for k in range(len(states) - 1, -1, -1):
         W, b, U, E = params[4 * k: 4 * k + 4]
         Hs, lcache = states[k]
         dX, g = layer_backward(cell, dH, W, b, U, E, lengths, Hs, lcache,
-                               need_dX=k > 0)
+                               k > 0, scratch, k)
         grads[4 * k: 4 * k + 4] = g
         dH = dX
     return grads

@@ -39,9 +39,9 @@ class _CellNetworkMixin:
     def _forward(self, params, X, lengths):
         return network_forward(self.cell, params, X, lengths, self._per_step)[0]
 
-    def _forward_backward(self, params, X, lengths, Y):
+    def _forward_backward(self, params, X, lengths, Y, scratch):
         out, cache = network_forward(self.cell, params, X, lengths,
-                                     self._per_step)
+                                     self._per_step, scratch)
         loss, dout = self._loss_and_grad(out, Y, lengths)
         return loss, network_backward(self.cell, params, dout, cache)
 

@@ -302,7 +302,7 @@ class StigmergicClassifier(BaseRecurrentClassifier):
         Xt = np.ascontiguousarray(X.transpose(1, 0, 2))
         return _forward(coefs, Xt, lengths, self.clamp_min, self.clamp_max)[0]
 
-    def _forward_backward(self, params, X, lengths, Y):
+    def _forward_backward(self, params, X, lengths, Y, scratch):
         coefs = _unflatten(params[0], self._layout)
         flat_grad = np.empty_like(params[0])
         grads = _unflatten(flat_grad, self._layout)
