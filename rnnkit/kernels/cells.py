@@ -48,7 +48,9 @@ Cell equations (``s`` = logistic, ``x~`` = input projection slices,
   ``E = [a, b1, b2, bz, br]`` stored centred at 0 (offsets at run time).
 
 Kernels are ``@njit(cache=True)``, typed by their arrays (float32 or
-float64), and call BLAS through ``np.dot`` for the per-step recurrent
+float64; the gate nonlinearities are computed in that precision, see
+:func:`~rnnkit.kernels.activations.sigmoid_fast`), compiled with fused
+multiply-add contraction as the only fast-math flag, and call BLAS through ``np.dot`` for the per-step recurrent
 products; the recurrent weight gradient is one GEMM over all steps.
 """
 import math
@@ -88,7 +90,7 @@ def _carry(Hs, t, nt):
 
 
 # --------------------------------------------------------------- elman
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def elman_forward(Xp, U, E, lengths, Hs, C):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -103,7 +105,7 @@ def elman_forward(Xp, U, E, lengths, Hs, C):
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -210,7 +212,7 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # ----------------------------------------------------------------- gru
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def gru_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [z, r, n, hU_n + e]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
@@ -239,7 +241,7 @@ def gru_forward(Xp, U, E, lengths, Hs, C):
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -283,7 +285,7 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # ----------------------------------------------------------------- mgu
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def mgu_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [f, h~, f * h]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
@@ -312,7 +314,7 @@ def mgu_forward(Xp, U, E, lengths, Hs, C):
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -369,7 +371,7 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # --------------------------------------------------------------- ugrnn
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def ugrnn_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [c, g]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
@@ -389,7 +391,7 @@ def ugrnn_forward(Xp, U, E, lengths, Hs, C):
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -420,7 +422,7 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # --------------------------------------------------------------- delta
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def delta_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [d1, z, r]; E = [alpha, beta1, beta2, bz, br]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
@@ -444,7 +446,7 @@ def delta_forward(Xp, U, E, lengths, Hs, C):
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
