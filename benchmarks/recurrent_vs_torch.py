@@ -10,7 +10,11 @@ and keeps one bias vector per gate (PyTorch keeps two).
 
 Reported per model and batch size: training samples/s of one epoch (after a
 warm-up that also triggers Numba compilation), the ratio rnnkit / PyTorch,
-and test accuracy after that epoch.
+and test accuracy after that epoch.  The two libraries train alternately
+``--repeats`` times (rnnkit, PyTorch, rnnkit, ...); the table gives the
+median rates and the median of the ratios of each rnnkit epoch to the
+PyTorch epoch right after it, with their range, so that a change of machine
+speed between the two measurements shows up instead of skewing one ratio.
 
 Usage (from the project root)::
 
@@ -48,6 +52,8 @@ def main(argv=None):
                     choices=list(MODELS))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="alternating epochs per library (default 3)")
     args = ap.parse_args(argv)
 
     import torch
@@ -64,8 +70,8 @@ def main(argv=None):
           f"numba {numba.__version__}; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     header = (f"{'model':10s} {'batch':>5s} {'rnnkit/s':>9s} {'torch/s':>9s} "
-              f"{'ratio':>6s} {'acc rnnkit':>10s} {'acc torch':>9s} "
-              f"{'params':>13s}")
+              f"{'ratio':>6s} {'(range)':>11s} {'acc rnnkit':>10s} "
+              f"{'acc torch':>9s} {'params':>13s}")
     print(header)
     print("-" * len(header), flush=True)
     rows = []
@@ -73,14 +79,22 @@ def main(argv=None):
         for name in args.models:
             cell, hidden = MODELS[name]
             for bs in args.batch_sizes:
-                ours = run_rnnkit(RecurrentClassifier, cell, hidden, bs,
-                                  X_tr, y_tr, X_te, y_te, args.seed)
-                peer = run_torch(torch, cell, hidden, bs, X_tr, y_tr, X_te,
-                                 y_te, args.seed)
-                ratio = ours["rate"] / peer["rate"]
-                rows.append((name, bs, ours, peer, ratio))
-                print(f"{name:10s} {bs:5d} {ours['rate']:9.0f} "
-                      f"{peer['rate']:9.0f} {ratio:6.2f} "
+                runs = []
+                for _ in range(args.repeats):
+                    runs.append((
+                        run_rnnkit(RecurrentClassifier, cell, hidden, bs,
+                                   X_tr, y_tr, X_te, y_te, args.seed),
+                        run_torch(torch, cell, hidden, bs, X_tr, y_tr, X_te,
+                                  y_te, args.seed)))
+                ours, peer = runs[0]  # accuracy: the runs are identical
+                ratios = [o["rate"] / p["rate"] for o, p in runs]
+                ratio = float(np.median(ratios))
+                rate_ours = float(np.median([o["rate"] for o, _ in runs]))
+                rate_peer = float(np.median([p["rate"] for _, p in runs]))
+                rows.append((name, bs, rate_ours, rate_peer, ratio, ours, peer))
+                spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
+                print(f"{name:10s} {bs:5d} {rate_ours:9.0f} "
+                      f"{rate_peer:9.0f} {ratio:6.2f} {spread:>11s} "
                       f"{100 * ours['acc']:9.2f}% {100 * peer['acc']:8.2f}% "
                       f"{ours['n_params']:6d}/{peer['n_params']:6d}",
                       flush=True)

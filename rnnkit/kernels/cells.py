@@ -142,7 +142,10 @@ def _rec_grad(Hs, dA, dU):
 # ---------------------------------------------------------------- lstm
 @njit(cache=True, error_model="numpy", fastmath={"contract"})
 def lstm_forward(Xp, U, E, lengths, Hs, C):
-    # C[t] = [i, f, g, o, c_{t-1}, tanh(c_t)]: all the backward pass needs
+    # C[t] = [i, f, g, o, c_{t-1}, tanh(c_t)]: all the backward pass needs.
+    # The cell update indexes per-step views of each block by the loop
+    # variables only: offsets like H + j, of unknown sign to LLVM, cost
+    # about twice as much.
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     A = np.empty((n, 4 * H), dtype=Xp.dtype)
@@ -160,18 +163,21 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
     for t in range(T):
         nt = act[t]
         np.dot(Hs[t, :nt], U, A[:nt])
+        Ig, Fg, Gg, Og = (C[t, :, :H], C[t, :, H:2 * H], C[t, :, 2 * H:3 * H],
+                          C[t, :, 3 * H:4 * H])
+        Ct, Tc, Ht = C[t, :, 4 * H:5 * H], C[t, :, 5 * H:], Hs[t + 1]
         for i in range(nt):
-            for j in range(4 * H):
+            for j in range(4 * H):  # contiguous in j: vectorized
                 C[t, i, j] = _sig(K[j] * (Xp[t, i, j] + A[i, j] + O[j])) \
                     * K[j] - Q[j]
             for j in range(H):
                 c0 = cp[i, j]
-                C[t, i, 4 * H + j] = c0
-                c1 = C[t, i, H + j] * c0 + C[t, i, j] * C[t, i, 2 * H + j]
+                Ct[i, j] = c0
+                c1 = Fg[i, j] * c0 + Ig[i, j] * Gg[i, j]
                 cp[i, j] = c1
                 tc = _tanh(c1)
-                C[t, i, 5 * H + j] = tc
-                Hs[t + 1, i, j] = C[t, i, 3 * H + j] * tc
+                Tc[i, j] = tc
+                Ht[i, j] = Og[i, j] * tc
         _carry(Hs, t, nt)
 
 
@@ -183,26 +189,33 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dc = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     for t in range(T - 1, -1, -1):
         nt = act[t]
+        dHt = dHs[t]
         for i in range(nt, n):
             for j in range(H):
-                dh[i, j] += dHs[t, i, j]
+                dh[i, j] += dHt[i, j]
             for j in range(4 * H):
                 dXp[t, i, j] = 0.0
+        Ig, Fg, Gg, Og = (C[t, :, :H], C[t, :, H:2 * H], C[t, :, 2 * H:3 * H],
+                          C[t, :, 3 * H:4 * H])
+        Cp, Tc = C[t, :, 4 * H:5 * H], C[t, :, 5 * H:]
+        dI, dF, dG, dO = (dXp[t, :, :H], dXp[t, :, H:2 * H],
+                          dXp[t, :, 2 * H:3 * H], dXp[t, :, 3 * H:])
         for i in range(nt):
             for j in range(H):
-                ig = C[t, i, j]
-                fg = C[t, i, H + j]
-                gg = C[t, i, 2 * H + j]
-                og = C[t, i, 3 * H + j]
-                tc = C[t, i, 5 * H + j]
-                gh = dh[i, j] + dHs[t, i, j]
-                d_c = dc[i, j] + gh * og * (1.0 - tc * tc)
-                dXp[t, i, j] = d_c * gg * ig * (1.0 - ig)
-                dXp[t, i, H + j] = d_c * C[t, i, 4 * H + j] * fg * (1.0 - fg)
-                dXp[t, i, 2 * H + j] = d_c * ig * (1.0 - gg * gg)
-                dXp[t, i, 3 * H + j] = gh * tc * og * (1.0 - og)
+                ig = Ig[i, j]
+                fg = Fg[i, j]
+                gg = Gg[i, j]
+                og = Og[i, j]
+                tc = Tc[i, j]
+                gh = dh[i, j] + dHt[i, j]
+                d_c = dc[i, j] + gh * og * (one - tc * tc)
+                dI[i, j] = d_c * gg * ig * (one - ig)
+                dF[i, j] = d_c * Cp[i, j] * fg * (one - fg)
+                dG[i, j] = d_c * ig * (one - gg * gg)
+                dO[i, j] = gh * tc * og * (one - og)
                 dc[i, j] = d_c * fg
         np.dot(dXp[t, :nt], UT, R[:nt])
         for i in range(nt):
