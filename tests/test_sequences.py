@@ -1,5 +1,6 @@
 """Sequence input forms, padding, lengths and targets."""
 import numpy as np
+import scipy.sparse as sp
 import pytest
 
 from rnnkit._sequences import check_sequence_targets, check_sequences
@@ -63,8 +64,22 @@ def test_non_finite_rejected(bad):
     X[1, 2, 0] = bad
     with pytest.raises(ValueError, match="NaN|infinity"):
         check_sequences(X)
-    with pytest.raises(ValueError, match="NaN|infinity"):
+    with pytest.raises(ValueError, match=r"X\[1\] contains (NaN|infinity)"):
         check_sequences(list(X))
+
+
+def test_list_of_odd_sequences():
+    # object, bool and integer sequences convert; sparse and complex ones
+    # are refused with a message naming the problem
+    out, lengths = check_sequences(
+        [[1, 2], np.array([[True], [False], [True]]),
+         np.array([[0.5]], dtype=object)])
+    assert out.dtype == np.float64 and lengths.tolist() == [2, 3, 1]
+    assert out[:, :, 0].tolist() == [[1, 2, 0], [1, 0, 1], [0.5, 0, 0]]
+    with pytest.raises(TypeError, match="Sequence 1 is a sparse matrix"):
+        check_sequences([np.ones((2, 2)), sp.csr_matrix(np.ones((2, 2)))])
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        check_sequences([np.ones((2, 2), dtype=complex)])
 
 
 def test_targets_per_sequence_and_per_step():
