@@ -62,8 +62,9 @@ def test_one_source_equals_the_single_source_classifier(digits):
     X, y, Xt, _ = digits
     multi = MultiSourceRNNELMClassifier(1, (10,), 100, random_state=5).fit(X, y)
     single = DeepRNNELMClassifier((10,), 100, random_state=5).fit(X, y)
+    # decision values are O(1); the two paths differ only in summation order
     np.testing.assert_allclose(multi.decision_function(Xt), single.decision_function(Xt),
-                               rtol=1e-6, atol=1e-8)
+                               rtol=1e-6, atol=1e-7)
 
 
 def test_resolve_sources():
