@@ -387,9 +387,10 @@ def _torch_module():
             self.k1, self.k2 = nn.Linear(M, K), nn.Linear(K, C)
             width = (lambda w: 1) if prelu == "scalar" else (lambda w: w)
             self.a_d, self.a_r = nn.PReLU(width(H)), nn.PReLU(width(H))
-            self.a_k = nn.PReLU(width(K))
-            self.a_o = (self.a_k if prelu == "paper" and K == C
-                        else nn.PReLU(width(C)))
+            # "paper" with K == C: the classifier's hidden layer is linear
+            self.a_k = (nn.Identity() if prelu == "paper" and K == C
+                        else nn.PReLU(width(K)))
+            self.a_o = nn.PReLU(width(C))
 
         def clamp(self, v):
             lo, hi = self.lo, self.hi
@@ -420,20 +421,18 @@ def _torch_module():
                 "a_r": "a_r.weight", "a_k": "a_k.weight", "a_o": "a_o.weight"}
 
         def load_rnnkit_weights(self, w):
-            params = dict(self.named_parameters(remove_duplicate=False))
+            params = dict(self.named_parameters())
             with torch.no_grad():
                 for k, name in self._MAP.items():
-                    params[name].copy_(torch.from_numpy(
-                        np.array(w[k], dtype=np.float64)
-                    ).reshape(params[name].shape))
+                    if name in params:  # not the dropped hidden PReLU
+                        params[name].copy_(torch.from_numpy(
+                            np.array(w[k], dtype=np.float64)
+                        ).reshape(params[name].shape))
 
         def rnnkit_grads(self):
-            params = dict(self.named_parameters(remove_duplicate=False))
-            g = {k: params[name].grad.numpy().copy()
-                 for k, name in self._MAP.items()}
-            if self.a_o is self.a_k:
-                g.pop("a_o")  # the shared vector's gradient is under "a_k"
-            return g
+            params = dict(self.named_parameters())
+            return {k: params[name].grad.numpy().copy()
+                    for k, name in self._MAP.items() if name in params}
 
     return TorchSMRNN
 

@@ -151,9 +151,31 @@ def test_default_is_the_spatial_paper_model():
     assert clf.n_features_in_ == 784 and clf.n_step_features_ == 28
     w = clf.get_weights()
     assert w["W_d1"].shape == (20, 28 + 15) and w["W_k2"].shape == (10, 10)
-    assert w["a_d"].shape == (20,)
-    assert w["a_k"].shape == (10,) and "so" not in clf.coefs_  # shared
-    np.testing.assert_array_equal(w["a_o"], w["a_k"])
+    assert w["a_d"].shape == (20,) and w["a_o"].shape == (10,)
+    # the classifier's hidden PReLU is dropped: no slopes, a linear layer
+    assert "sk" not in clf.coefs_
+    np.testing.assert_array_equal(w["a_k"], np.ones(10))
+
+
+def test_paper_mode_hidden_classifier_layer_is_linear():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4, 3))
+    y = np.arange(30) % 3
+    clf = StigmergicClassifier(n_marks=4, stigmergic_hidden=5,
+                               classifier_hidden=3, max_epochs=3,
+                               learning_rate=0.05, random_state=0).fit(X, y)
+    w = clf.get_weights()
+    assert clf.n_params_ == StigmergicClassifier(
+        n_marks=4, stigmergic_hidden=5, classifier_hidden=3,
+        prelu="channel", max_epochs=1).fit(X, y).n_params_ - 3
+    # a hidden pre-activation below zero must pass unscaled
+    m = clf.marks(X)[:, -1]
+    h = m @ w["W_k1"].T + w["b_k1"]
+    assert (h < 0).any()
+    z = _prelu(h @ w["W_k2"].T + w["b_k2"], w["a_o"])
+    np.testing.assert_allclose(clf.predict_log_proba(X),
+                               z - np.log(np.exp(z).sum(1, keepdims=True)),
+                               rtol=1e-10, atol=1e-12)
 
 
 # ----------------------------------------------------------- estimator
