@@ -300,10 +300,11 @@ def main(argv=None):
             est, secs = search(data, a.speedup_candidates, a.speedup_epochs, jobs,
                                a.learning_rate, a.seed, verbose=0, **options)
             rates[jobs], work[jobs] = steady_rates(est.history_, jobs, steps * a.speedup_epochs)
-            print(f"speed-up run: {jobs} worker(s): {a.speedup_candidates} candidates x "
-                  f"{a.speedup_epochs} epochs in {secs:.1f}s ({60 * len(est.history_['fitness']) / secs:.2f}/min "
-                  f"with start-up); steady state {rates[jobs]:.2f} candidates/min, "
-                  f"{work[jobs] / 1e6:.1f} M weight-steps/s", flush=True)
+            n = len(est.history_["fitness"])
+            print(f"speed-up run: {jobs} worker(s): {n} candidates x {a.speedup_epochs} epochs "
+                  f"in {secs:.1f}s ({60 * n / secs:.2f}/min with start-up); steady state "
+                  f"{rates[jobs]:.2f} candidates/min, {work[jobs] / 1e6:.1f} M weight-steps/s",
+                  flush=True)
         print(f"parallel speed-up 2 vs 1 workers: {rates[2] / rates[1]:.2f}x candidates/min, "
               f"{work[2] / work[1]:.2f}x weight-steps/s "
               f"(target >= 1.8x; {os.cpu_count()} CPUs, shared machine)")
