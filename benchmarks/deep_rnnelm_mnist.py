@@ -7,6 +7,11 @@ z-score, global shift/scale on train, clip >= 0 (``NonNegativeScaler(
 per_sample_zscore=True)``).  No NORB offline: the multi-source classifiers
 see MNIST as two sources, the top and bottom halves of each image (rows 0-13
 and 14-27), and are compared with the single-source stack of the same size.
+The readout ridge is the estimators' default (``alpha=1e-10``, see
+:class:`rnnkit.elm.deep.DeepRNNELMClassifier`) unless ``--alpha`` is given;
+the pure RNN-ELM row keeps 1e-7.  Classifier-1 runs FISTA's reference loop
+(DenseRandomNet's ``sparse_elm_autoencoder.m``): on 20k rows (784-500-4000,
+alpha 1e-11) it scored 98.03 % against 97.71 % for the standard FISTA.
 
 Usage::
 
@@ -32,16 +37,18 @@ BOTTOM = np.arange(14 * 28, 784)  # image rows 14-27
 CONFIGS = {
     "c2-500-8000": ("deep", dict(hidden_layers=(500,), n_hidden=8000, encoder="ridge"),
                     98.95, "Classifier-2 784-500-8000-10 (paper: kappa=1e-7)"),
-    "c1-500-8000": ("deep", dict(hidden_layers=(500,), n_hidden=8000, encoder="fista"),
-                    98.85, "Classifier-1 784-500-8000-10, FISTA encoder"),
+    "c1-500-8000": ("deep", dict(hidden_layers=(500,), n_hidden=8000,
+                                 encoder="fista_reference"),
+                    98.85, "Classifier-1 784-500-8000-10, FISTA encoder (reference loop)"),
     "c2-700-8000": ("deep", dict(hidden_layers=(700,), n_hidden=8000, encoder="ridge"),
                     None, "Classifier-2 784-700-8000-10"),
     "c2-500-10000": ("deep", dict(hidden_layers=(500,), n_hidden=10000, encoder="ridge"),
                      None, "Classifier-2 784-500-10000-10"),
     "c1-700-700-5000": ("deep", dict(hidden_layers=(700, 700), n_hidden=5000,
-                                     encoder="fista"),
+                                     encoder="fista_reference"),
                         None, "Classifier-1 784-700-700-5000-10"),
-    "pure-8000": ("pure", dict(n_hidden=8000), None, "pure RNN-ELM 784-8000-10 (no encoder)"),
+    "pure-8000": ("pure", dict(n_hidden=8000, alpha=1e-7), None,
+                  "pure RNN-ELM 784-8000-10 (no encoder)"),
     "single-500-4000": ("deep", dict(hidden_layers=(500,), n_hidden=4000, encoder="ridge"),
                         None, "single source, ridge 784-500-4000-10 (baseline of c3-c5)"),
     "c3-2x250-4000": ("multi", dict(sources=[TOP, BOTTOM], hidden_layers=(250,),
@@ -70,7 +77,8 @@ def main(argv=None):
     parser.add_argument("--configs", default="default",
                         help=f"comma-separated names or groups {sorted(GROUPS)}")
     parser.add_argument("--n-train", type=int, default=60000, help="training rows used")
-    parser.add_argument("--alpha", type=float, default=1e-7, help="readout ridge (1/kappa)")
+    parser.add_argument("--alpha", type=float, default=None,
+                        help="readout ridge (1/kappa); default: the estimator's")
     parser.add_argument("--encoder-alpha", type=float, default=None,
                         help="ridge of the ridge encoders (default: the estimator's)")
     parser.add_argument("--batch-size", type=int, default=2000)
@@ -92,7 +100,8 @@ def main(argv=None):
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
         parser.error(f"unknown configurations {unknown}; see --list")
-    print(f"MNIST from {args.path}, {args.n_train} training rows, alpha={args.alpha:g}, "
+    alpha = "estimator default" if args.alpha is None else f"{args.alpha:g}"
+    print(f"MNIST from {args.path}, {args.n_train} training rows, alpha={alpha}, "
           f"batch_size={args.batch_size}, gram_precision={args.gram_precision}, "
           f"{os.cpu_count()} CPUs, load average at start {_load()}", flush=True)
     header = (f"{'configuration':18s} {'test acc %':>10s} {'paper %':>8s} {'fit s':>8s} "
@@ -101,9 +110,10 @@ def main(argv=None):
     print("-" * len(header))
     for name in names:
         command = [sys.executable, os.path.abspath(__file__), args.path, "--run-one", name,
-                   "--n-train", str(args.n_train), "--alpha", str(args.alpha),
-                   "--batch-size", str(args.batch_size), "--gram-precision",
-                   args.gram_precision, "--seed", str(args.seed)]
+                   "--n-train", str(args.n_train), "--batch-size", str(args.batch_size),
+                   "--gram-precision", args.gram_precision, "--seed", str(args.seed)]
+        if args.alpha is not None:
+            command += ["--alpha", str(args.alpha)]
         if args.encoder_alpha is not None:
             command += ["--encoder-alpha", str(args.encoder_alpha)]
         done = subprocess.run(command, capture_output=True, text=True)
@@ -129,15 +139,17 @@ def run_one(name, args):
     scaler = NonNegativeScaler(per_sample_zscore=True).fit(X_train)
     X_train = scaler.transform(X_train).astype(np.float32)
     X_test = scaler.transform(X_test).astype(np.float32)
-    common = dict(alpha=args.alpha, batch_size=args.batch_size, random_state=args.seed)
+    params = {**params, "batch_size": args.batch_size, "random_state": args.seed}
+    if args.alpha is not None:
+        params["alpha"] = args.alpha
     if kind == "pure":
-        estimator = RNNELMClassifier(**params, **common)
+        estimator = RNNELMClassifier(**params)
     else:
-        extra = dict(gram_precision=args.gram_precision)
+        params["gram_precision"] = args.gram_precision
         if args.encoder_alpha is not None:
-            extra["encoder_alpha"] = args.encoder_alpha
+            params["encoder_alpha"] = args.encoder_alpha
         cls = DeepRNNELMClassifier if kind == "deep" else MultiSourceRNNELMClassifier
-        estimator = cls(**params, **common, **extra)
+        estimator = cls(**params)
     t0 = time.perf_counter()
     estimator.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - t0

@@ -92,7 +92,7 @@ batch_size, max_preactivation : see :class:`rnnkit.elm.deep.DeepRNNELMClassifier
 
     def __init__(self, sources=2, hidden_layers=(500,), n_hidden=8000, *, encoder="ridge",
                  join="rnn", lam=1e-3, fista_iter=150, nmf_iter=200, encoder_alpha=0.3,
-                 alpha=1e-7, solver="cholesky", gram_precision="float64", batch_size=2000,
+                 alpha=1e-10, solver="cholesky", gram_precision="float64", batch_size=2000,
                  max_preactivation=0.1, cluster_size=20, interaction_prob=0.05,
                  lambda_plus=0.005, lambda_minus=0.005, firing_rate=0.001,
                  random_state=None, verbose=0):

@@ -36,6 +36,30 @@ def test_classifier_1_and_2_learn_digits(digits, encoder):
     assert top.max() == pytest.approx(0.1)
 
 
+def test_ridge_encoder_feeds_two_cluster_groups_from_the_decoder_signs(digits):
+    from rnnkit.elm.encoder_layers import fit_elm_encoder
+    from rnnkit.kernels.gnetwork import ClusterParams, zeta
+
+    X, _, Xt, _ = digits
+    params = ClusterParams()
+    layer, info = fit_elm_encoder(lambda: iter([X[:500], X[500:]]), X.shape[1], 25,
+                                  np.random.RandomState(0), params, solver="ridge", alpha=0.3)
+    B = info["decoder"]
+    assert (B > 0).any() and (B < 0).any()
+    W_pos, W_neg = layer.weights
+    for W, part in ((W_pos, np.maximum(B, 0).T), (W_neg, np.maximum(-B, 0).T)):
+        # each group is the decoder part, scaled on its own to a largest
+        # training pre-activation of 0.1
+        scale = W.max() / part.max()
+        np.testing.assert_allclose(W, scale * part, rtol=1e-12, atol=1e-15)
+        assert (np.hstack([X, np.full((len(X), 1), params.zeta0)]) @ W).max() == \
+            pytest.approx(0.1)
+    # the outputs are the clusters' zeta, not a linear or rectified code
+    Xt1 = np.hstack([Xt, np.full((len(Xt), 1), params.zeta0)])
+    expected = np.hstack([zeta(Xt1 @ W_pos, params), zeta(Xt1 @ W_neg, params)])
+    np.testing.assert_allclose(layer.transform(Xt), expected, rtol=1e-10)
+
+
 def test_fista_encoder_is_the_autoencoders_encoder(digits):
     X, y, _, _ = digits
     clf = DeepRNNELMClassifier((20,), 50, encoder="fista", fista_iter=30,
