@@ -22,10 +22,11 @@ Two families:
     (interpretation of the paper).  Every output is a cluster's ``zeta``, as
     in spec section 5.  An earlier reading, units ``max(e - i, 0)`` and
     ``max(i - e, 0)`` of excitation ``e = X~ W+`` and inhibition
-    ``i = X~ W-``, scored 97.7 % against 98.0 % for this one on 20k MNIST rows
-    (784-500-4000, readout ``alpha`` 1e-11; at ``alpha`` 1e-7 the order was
+    ``i = X~ W-``, scored 97.7 % (at its best readout ``alpha``, 1e-7)
+    against 98.0 % for this one (``alpha`` 1e-11) on 20k MNIST rows
+    (784-500-4000, ``encoder_alpha`` 0.3); at ``alpha`` 1e-7 the order is
     reversed, because a ridge that large discards most of what the
-    low-contrast ``zeta`` features carry).
+    low-contrast ``zeta`` features carry.
     Passes: column min/max of ``A``; ``A'A``, ``A'X~`` with the rank-one
     shift correction; ``max(X~ W)``.
 :func:`fit_nmf_encoder` (arXiv:1609.08151, spec section 5 "paper variant")
