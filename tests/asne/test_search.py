@@ -79,6 +79,22 @@ def test_process_pool_search(series):
     assert np.all(np.isfinite(h["fitness"])) and len(s.population) == 4
 
 
+def test_pool_workers_run_one_thread_each():
+    """Workers of the local pool must not each start the default thread pools."""
+    import multiprocessing
+
+    import numba
+    from threadpoolctl import threadpool_info
+
+    from rnnkit.asne.search import _init_worker
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker,
+                                initargs=(None,)) as pool:
+        assert pool.submit(numba.get_num_threads).result() == 1
+        pools = pool.submit(threadpool_info).result()
+    assert pools and all(p["num_threads"] == 1 for p in pools)
+
+
 def test_any_executor(series):
     s = _search(seed=0)
     with cf.ThreadPoolExecutor(3) as ex:
