@@ -105,15 +105,6 @@ def chunk(X, y, n):
     return out_X, out_y
 
 
-def burners(text):
-    """``"0-7"`` or ``"0,3,5"`` -> list of burner numbers."""
-    out = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out.extend(range(int(a), int(b or a) + 1))
-    return out
-
-
 def scaling(X_train, k, col=-1):
     """Column maps to [-k, k] fitted on the training inputs (``k = 0``: identity).
 
@@ -228,8 +219,9 @@ def main(argv=None):
                    "baselines,speedup")
     a = p.parse_args(argv)
     skip = set(filter(None, a.skip.split(",")))
+    from rnnkit.datasets.coal import parse_burners
     X, y = load(a.path)
-    tr, va = burners(a.train), burners(a.val)
+    tr, va = parse_burners(a.train), parse_burners(a.val)
     X_raw_val, y_raw_val = [X[i] for i in va], [y[i] for i in va]
     fx, target_map = scaling([X[i] for i in tr], a.scale)
     X_tr, y_tr = chunk(fx([X[i] for i in tr]), [scale_target(y[i], target_map) for i in tr],

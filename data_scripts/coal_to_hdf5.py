@@ -16,6 +16,7 @@ import numpy as np
 from _fetch import DEFAULT_CACHE, fetch, run
 
 from rnnkit.datasets import load_coal, write_hdf5
+from rnnkit.datasets.coal import parse_burners
 
 URLS = (
     "https://raw.githubusercontent.com/travisdesell/exact/main/datasets/"
@@ -35,15 +36,6 @@ SHA256 = {
     8: "7cec6db193434419aac3d4e2ab18a4e6acaa76c03ff01716090244f8f3961799",
     9: "07fd6011f20f8101ac6f3b17b20330c4f60962e96cbdc8b43a6ae72191343cef",
 }
-
-
-def parse_burners(text):
-    """'0-9' or '0,3,5' or '0-7,9' -> list of int."""
-    out = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        out.extend(range(int(lo), int(hi or lo) + 1))
-    return out
 
 
 def main(argv=None):

@@ -15,6 +15,7 @@ __all__ = [
     "load_coal",
     "MinMaxSeriesScaler",
     "one_step_ahead",
+    "parse_burners",
     "persistence_errors",
 ]
 
@@ -25,6 +26,15 @@ COAL_COLUMNS = (
     "Total_Comb_Air_Flow", "Supp_Fuel_Flow", "Main_Flm_Int",
 )
 COAL_TARGET = "Main_Flm_Int"
+
+
+def parse_burners(text):
+    """Burner numbers from a command-line list: ``"0-7"``, ``"0,3,5"``, ``"0-7,9"``."""
+    out = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out.extend(range(int(lo), int(hi or lo) + 1))
+    return out
 
 
 def load_coal(path, burners=range(10), *, file_pattern="burner_{}.csv"):

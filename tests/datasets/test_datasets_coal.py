@@ -118,3 +118,12 @@ def test_scaler_errors():
         sc.transform([np.zeros((2, 2))])
     with pytest.raises(ValueError, match="low < high"):
         MinMaxSeriesScaler((1, 0)).fit([np.zeros((2, 3))])
+
+
+def test_parse_burners():
+    from rnnkit.datasets.coal import parse_burners
+    assert parse_burners("0-7") == list(range(8))
+    assert parse_burners("0,3,5") == [0, 3, 5]
+    assert parse_burners("0-2,9") == [0, 1, 2, 9]
+    with pytest.raises(ValueError):
+        parse_burners("a-b")
