@@ -79,18 +79,8 @@ CELLS = ("delta", "gru", "lstm", "mgu", "ugrnn")
 
 def load(path):
     """Burners 0-9 as one-step-ahead ``(X, y)`` lists (X rows 0..T-2, y = target rows 1..T-1)."""
-    try:
-        from rnnkit.datasets.coal import load_coal, one_step_ahead
-    except ImportError:  # older checkout without the loader: read the CSVs directly
-        files = [os.path.join(path, f"burner_{i}.csv") for i in range(10)]
-        missing = [f for f in files if not os.path.exists(f)]
-        if missing:
-            raise SystemExit(f"missing coal files: {missing}")
-        with open(files[0]) as fh:
-            header = [c.strip() for c in fh.readline().split(",")]
-        col = header.index(TARGET)
-        data = [np.loadtxt(f, delimiter=",", skiprows=1) for f in files]
-        return [d[:-1] for d in data], [d[1:, col] for d in data]
+    from rnnkit.datasets.coal import load_coal, one_step_ahead
+
     series, columns = load_coal(path, range(10))
     return one_step_ahead(series, TARGET, 1, columns=columns)
 
