@@ -109,6 +109,10 @@ def main(argv=None):
         data[task] = load_task(task, args)
     if "spatial" in data and args.speed_samples > 0:
         report["speed"] = speed_comparison(data["spatial"], args)
+    if "spatial" in data and args.torch_epochs:
+        report["torch_accuracy"] = {
+            seed: torch_accuracy(data["spatial"], args.torch_epochs, seed)
+            for seed in args.torch_seeds}
     for task in args.tasks:
         if args.epochs == 0:
             break
@@ -140,7 +144,10 @@ def parse_args(argv):
     p.add_argument("--speed-repeats", type=int, default=3)
     p.add_argument("--torch-epochs", type=int, default=0,
                    help="also train the PyTorch SM-RNN this many epochs on the "
-                        "spatial task (seed 0) and report its test accuracy")
+                        "spatial task and report its test accuracy per epoch")
+    p.add_argument("--torch-seeds", type=int, nargs="+", default=[0],
+                   help="seeds of the PyTorch runs (initial weights as rnnkit's "
+                        "with the same seed; shuffling by PyTorch)")
     p.add_argument("--scale-strokes", action="store_true",
                    help="divide the stroke dx, dy by 28 (a deviation)")
     p.add_argument("--cache", default=os.path.join(
@@ -285,8 +292,6 @@ def speed_comparison(data, args):
         print(f"threads={threads}: rnnkit {r['rnnkit']:.0f} samples/s, "
               f"PyTorch {r['torch']:.0f} samples/s, ratio {r['ratio']:.2f}x",
               flush=True)
-    if args.torch_epochs:
-        result["torch_accuracy"] = torch_accuracy(data, args.torch_epochs)
     return result
 
 
@@ -326,20 +331,20 @@ def torch_train(model, opt, X, y, n_steps, epochs=1, seed=0):
     return epochs * len(X) / (time.perf_counter() - t)
 
 
-def torch_accuracy(data, epochs):
-    """Test accuracy of the PyTorch SM-RNN after each epoch (seed 0)."""
+def torch_accuracy(data, epochs, seed=0):
+    """Test accuracy of the PyTorch SM-RNN after each epoch."""
     import torch
     Xtr, ytr, Xte, yte = data
-    model, opt = torch_model_for(initial_model(Xtr, ytr, seed=0))
+    model, opt = torch_model_for(initial_model(Xtr, ytr, seed=seed))
     accs = []
     for e in range(epochs):
-        torch_train(model, opt, Xtr, ytr, 28, seed=e)
+        torch_train(model, opt, Xtr, ytr, 28, seed=1000 * seed + e)
         with torch.no_grad():
             Xt = torch.from_numpy(Xte.reshape(len(Xte), 28, 28))
             pred = model(Xt, torch.full((len(Xte),), 28)).argmax(1).numpy()
         accs.append(float(np.mean(pred == yte)))
-        print(f"PyTorch SM-RNN epoch {e + 1}: test acc {accs[-1]:.4f}",
-              flush=True)
+        print(f"PyTorch SM-RNN seed {seed} epoch {e + 1}: test acc "
+              f"{accs[-1]:.4f}", flush=True)
     return accs
 
 
@@ -467,6 +472,13 @@ def print_summary(report):
         for th, r in sp["threads"].items():
             print(f"{th:>7}  {r['rnnkit']:8.0f}  {r['torch']:9.0f}  "
                   f"{r['ratio']:5.2f}x")
+    pt = report.get("torch_accuracy") or {}
+    if pt:
+        final = np.array([accs[-1] for accs in pt.values()])
+        sd = final.std(ddof=1) if len(final) > 1 else 0.0
+        print(f"\nPyTorch SM-RNN, spatial, {report['args']['torch_epochs']} epochs, "
+              f"seeds {list(pt)}: {' '.join(f'{a:.4f}' for a in final)}; "
+              f"mean {final.mean():.4f} +- {sd:.4f}")
     for task, res in report["accuracy"].items():
         print(f"\n{task} MNIST: test accuracy (mean +- sd over "
               f"{report['args']['seeds']} seeds, {report['args']['epochs']} "
