@@ -374,7 +374,7 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     _rec_grad(Hs, dAf, dUf)
     FH = np.zeros((T + 1, n, H), dtype=Xp.dtype)
     for t in range(T):
-        for i in range(n):
+        for i in range(act[t]):  # C is unwritten for finished rows
             for j in range(H):
                 FH[t, i, j] = C[t, i, 2 * H + j]
     dUh = np.empty((H, H), dtype=Xp.dtype)

@@ -161,6 +161,27 @@ def test_float32_kernels_match_float64(cell):
         assert np.allclose(a, b_, rtol=1e-3, atol=1e-4)
 
 
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_backward_ignores_cache_of_finished_rows(cell):
+    # the forward pass leaves the cache of finished rows unwritten (it may
+    # hold anything, NaN included); the backward pass must never read it
+    rng = np.random.RandomState(1)
+    T, n, F, H = 6, 4, 3, 5
+    X = rng.randn(T, n, F)
+    lengths = np.array([6, 4, 2, 1])
+    W, b, U, E = (rng.randn(*s) * 0.5 for s in cell_shapes(cell, F, H))
+    dH = rng.randn(T, n, H)
+    Hs, (Xc, Xp, C) = layer_forward(cell, X, W, b, U, E, lengths)
+    Hs, Xp, C = Hs.copy(), Xp.copy(), C.copy()
+    clean = layer_backward(cell, dH, W, b, U, E, lengths, Hs, (Xc, Xp, C))
+    for t in range(T):
+        C[t, lengths <= t] = np.nan
+    poisoned = layer_backward(cell, dH, W, b, U, E, lengths, Hs, (Xc, Xp, C))
+    for a, b_ in zip([clean[0], *clean[1]], [poisoned[0], *poisoned[1]]):
+        assert np.all(np.isfinite(b_))
+        assert np.array_equal(a, b_)
+
+
 @pytest.mark.parametrize("slope_shape", [(1,), (4,)], ids=["shared", "channel"])
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activation_derivatives(name, slope_shape):
