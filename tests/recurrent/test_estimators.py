@@ -61,6 +61,30 @@ def test_every_cell_trains_stacked(cell):
     assert np.isfinite(clf.loss_curve_).all()
 
 
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru", "mgu", "ugrnn",
+                                  "delta"])
+def test_training_never_reads_unwritten_scratch(cell, monkeypatch):
+    # scratch buffers are reused without clearing: filling every one handed
+    # out with NaN must not change a variable-length, stacked training run
+    from rnnkit._scratch import Scratch
+    rng = np.random.RandomState(1)
+    X = [rng.randn(L, 2) for L in rng.randint(1, 7, size=30)]
+    y = np.array([int(x[:, 0].sum() > 0) for x in X])
+    clean = _small(cell=cell, hidden_sizes=(4, 3), batch_size=8).fit(X, y)
+    empty = Scratch.empty
+
+    def poisoned(self, key, shape, dtype):
+        out = empty(self, key, shape, dtype)
+        if out.dtype.kind == "f":
+            out.fill(np.nan)
+        return out
+
+    monkeypatch.setattr(Scratch, "empty", poisoned)
+    dirty = _small(cell=cell, hidden_sizes=(4, 3), batch_size=8).fit(X, y)
+    np.testing.assert_array_equal(dirty.loss_curve_, clean.loss_curve_)
+    np.testing.assert_array_equal(dirty.predict_proba(X), clean.predict_proba(X))
+
+
 def test_regressor_per_sequence_and_per_step():
     rng = np.random.RandomState(0)
     X = [rng.randn(L, 1) for L in rng.randint(2, 7, size=60)]
