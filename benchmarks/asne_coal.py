@@ -197,6 +197,10 @@ def main(argv=None):
     p.add_argument("--lamarckian", default="fitness", help="none, copy, constant or fitness")
     p.add_argument("--ants", type=int, default=20)
     p.add_argument("--population", type=int, default=10)
+    p.add_argument("--recurrent-depth", type=int, default=3,
+                   help="max_recurrent_depth K (recurrent skips 1..K-1)")
+    p.add_argument("--reward", default="regularized", choices=("regularized", "constant", "fixed"))
+    p.add_argument("--mode", default="intended", choices=("intended", "faithful"))
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--baseline-epochs", type=int, default=None,
                    help="default: candidates x epochs (the search's total)")
@@ -228,7 +232,8 @@ def main(argv=None):
     best = None
     options = dict(n_ants=a.ants, population_size=a.population, hidden_layers=a.layers,
                    ants=a.ants_species, social=None if a.social == "none" else a.social,
-                   jumps=a.jumps, io_cells=a.io_cells,
+                   jumps=a.jumps, io_cells=a.io_cells, max_recurrent_depth=a.recurrent_depth,
+                   reward=a.reward, mode=a.mode,
                    lamarckian=None if a.lamarckian == "none" else a.lamarckian)
     label = (f"{a.ants_species} ants" + ("" if a.social == "none" else f" + {a.social} social")
              + (", jumps" if a.jumps else "") + f", {a.layers} x 12, {a.lamarckian} Lamarckian")
