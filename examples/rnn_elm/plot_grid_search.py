@@ -32,7 +32,7 @@ pipe = Pipeline([("scale", NonNegativeScaler()),
                  ("rnn", RNNELMClassifier(random_state=0))])
 param_grid = {
     "scale__scale": ["global", "feature"],
-    "rnn__n_hidden": [25, 100, 400] if QUICK else [25, 50, 100, 200, 400, 800],
+    "rnn__n_hidden": [25, 100, 400] if QUICK else [25, 50, 100, 200, 400],
     "rnn__alpha": np.logspace(-8, 0, 3 if QUICK else 5),
 }
 search = GridSearchCV(pipe, param_grid, cv=StratifiedKFold(3 if QUICK else 5, shuffle=True,
