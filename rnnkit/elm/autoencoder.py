@@ -70,7 +70,7 @@ class RNNAutoencoder(ClusterMixin, TransformerMixin, BaseEstimator):
         ``inverse_transform(H) = H @ decoder_``.
     reconstruction_error_ : float
         Mean over training rows of ``||x - inverse_transform(transform(x))||^2``.
-    reconstruction_errors_ : ndarray of shape (n_iter_ + 1,)
+    reconstruction_errors_ : ndarray of shape ``(n_iter_ + 1,)``
         That error before the first and after each iteration
         (multiplicative and pinv methods; for FISTA only the final error).
     n_iter_ : int
