@@ -131,7 +131,7 @@ class RNNAutoencoder(ClusterMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        source = self._source(X, reset=True)
+        source = self._source(X, reset=True, square_sums=True)
         rng = check_random_state(self.random_state)
         params = self._cluster_params()
         n_iter = _DEFAULT_ITERATIONS[self.method] if self.n_iter is None else self.n_iter
