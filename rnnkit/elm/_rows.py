@@ -114,5 +114,8 @@ def _read_memmap(X, start, stop, dtype):
         first = (low - base) // mmap.PAGESIZE * mmap.PAGESIZE
         last = min(-(-(high - base) // mmap.PAGESIZE) * mmap.PAGESIZE, len(handle))
         if 0 <= first < last:
-            handle.madvise(mmap.MADV_DONTNEED, first, last - first)
+            try:
+                handle.madvise(mmap.MADV_DONTNEED, first, last - first)
+            except OSError:  # e.g. locked pages: they stay resident, the rows are read
+                pass
     return block

@@ -91,8 +91,8 @@ class PreactivationRange:
     works if the other rows keep pre-activations the arithmetic resolves: a
     row whose data term ``X @ W[:-1]`` ends up below ``resolution(dtype,
     params, target) * target`` gets the hidden output of an all-zero row, up
-    to rounding.  A histogram of the rows' largest data terms (by binary exponent)
-    tells, after the pass, how many rows that scaling would lose.
+    to rounding.  A histogram of the rows' largest data terms (by binary
+    exponent) tells, after the pass, how many rows that scaling would lose.
 
     Parameters
     ----------
@@ -134,6 +134,8 @@ class PreactivationRange:
             drowns them) would leave a model that is constant on most of the
             data.
         """
+        if not np.isfinite(self.largest):
+            return self.largest  # overflow: scale_to_max says so
         n_nonzero = int(self._exponents.sum())
         threshold = resolution(self.W.dtype, params, target) * self.largest
         # bin e holds data terms in [2**(e-1), 2**e): count the bins wholly below
