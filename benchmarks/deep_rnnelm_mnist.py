@@ -4,7 +4,7 @@ Each configuration runs in its own subprocess, so the peak resident memory
 (``resource`` max RSS, which sees BLAS buffers that tracemalloc misses) is
 that configuration's alone.  Preprocessing (spec section 3): /255, per-sample
 z-score, global shift/scale on train, clip >= 0 (``NonNegativeScaler(
-per_sample_zscore=True)``).  No NORB offline: the multi-source classifiers
+per_sample_zscore=True, scale="global")``).  No NORB offline: the multi-source classifiers
 see MNIST as two sources, the top and bottom halves of each image (rows 0-13
 and 14-27), and are compared with the single-source stack of the same size.
 The readout ridge is the estimators' default (``alpha=1e-10``, see
@@ -141,7 +141,7 @@ def run_one(name, args):
     kind, params, paper, _ = CONFIGS[name]
     X_train, y_train, X_test, y_test = load(args.path)
     X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
-    scaler = NonNegativeScaler(per_sample_zscore=True).fit(X_train)
+    scaler = NonNegativeScaler(per_sample_zscore=True, scale="global").fit(X_train)
     X_train = scaler.transform(X_train).astype(np.float32)
     X_test = scaler.transform(X_test).astype(np.float32)
     params = {**params, "batch_size": args.batch_size, "random_state": args.seed}

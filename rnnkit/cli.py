@@ -25,14 +25,15 @@ def demo_models(random_state=0):
     rs = random_state
     return [
         ("RNN-ELM (1000 clusters)",
-         make_pipeline(NonNegativeScaler(), RNNELMClassifier(1000, alpha=1e-5, random_state=rs)),
+         make_pipeline(NonNegativeScaler(scale="global"),
+                       RNNELMClassifier(1000, alpha=1e-5, random_state=rs)),
          "flat"),
         ("Deep RNN-ELM (64-200-1000, ridge AE)",
-         make_pipeline(NonNegativeScaler(),
+         make_pipeline(NonNegativeScaler(scale="global"),
                        DeepRNNELMClassifier((200,), 1000, alpha=1e-5, random_state=rs)),
          "flat"),
         ("Multi-source RNN-ELM (top/bottom halves)",
-         make_pipeline(NonNegativeScaler(),
+         make_pipeline(NonNegativeScaler(scale="global"),
                        MultiSourceRNNELMClassifier(2, (100,), 1000, alpha=1e-5,
                                                    random_state=rs)),
          "flat"),

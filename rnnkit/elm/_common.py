@@ -28,22 +28,23 @@ class ClusterMixin:
                              lambda_plus=self.lambda_plus, lambda_minus=self.lambda_minus,
                              r=self.firing_rate)
 
-    def _source(self, X, *, reset):
+    def _source(self, X, *, reset, square_sums=False):
         """Validated :class:`RowSource`; sets or checks ``n_features_in_``.
 
         In-memory input goes through scikit-learn's ``validate_data`` (finite,
         float32/float64, feature names and counts); h5py datasets and memmaps
-        are checked chunk by chunk when read.
+        are checked chunk by chunk when read.  ``square_sums``: see
+        :class:`RowSource`.
         """
         if isinstance(X, (h5py.Dataset, np.memmap)):
-            source = RowSource(X, type(self).__name__, self)
+            source = RowSource(X, type(self).__name__, self, square_sums=square_sums)
             if reset:
                 self.n_features_in_ = source.n_features
             else:
                 self._check_n_features(source)
             return source
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
-        return RowSource(X, type(self).__name__, self)
+        return RowSource(X, type(self).__name__, self, square_sums=square_sums)
 
     def _check_n_features(self, source):
         if source.n_features != self.n_features_in_:

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from .cluster_layer import draw_input_weights, preactivation, scale_to_max
+from .cluster_layer import draw_input_weights, max_preactivations, scale_to_max
 from .encoder_layers import ELM_SOLVERS, NMF_METHODS, EncoderLayer, fit_elm_encoder, \
     fit_nmf_encoder
 
@@ -103,9 +103,7 @@ def fit_stack(chunks, n_features, specs, rng, params, *, dtype, settings, log=No
 def fit_random_layer(chunks, n_features, n_units, rng, params, max_preactivation, dtype):
     """Random dense-cluster layer, scaled on one exact pass (adjustminmax)."""
     W = draw_input_weights(rng, n_features, n_units, dtype)
-    largest = 0.0
-    for X in chunks():
-        largest = max(largest, float(preactivation(X, W, params.zeta0).max()))
+    largest = max_preactivations(chunks(), [W], params, max_preactivation)[0]
     scale_to_max(W, largest, max_preactivation)
     return EncoderLayer([W], params.zeta0, params)
 

@@ -56,7 +56,7 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        source = self._source(X, reset=True)
+        source = self._source(X, reset=True, square_sums=True)
         y = self._check_y(y, source.n_samples)
         binarizer = LabelBinarizer().fit(y)
         self._start(source, binarizer)
@@ -85,7 +85,7 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "model_")
         if first:
             self._validate_params()
-        source = self._source(X, reset=first)
+        source = self._source(X, reset=first, square_sums=first)
         y = self._check_y(y, source.n_samples)
         if first:
             labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))

@@ -116,7 +116,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         scale_stop = source.n_samples if self.scale_rows is None else self.scale_rows
         t0 = time.perf_counter()
         largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
-                                    params.zeta0)
+                                    params, self.max_preactivation)
         scale = scale_to_max(weights, largest, self.max_preactivation)
         self._log(f"scale pass over {min(scale_stop, source.n_samples)} rows: "
                   f"max pre-activation {largest:.4g}, {time.perf_counter() - t0:.1f} s")

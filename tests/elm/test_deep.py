@@ -14,7 +14,7 @@ from rnnkit.elm.deep import DeepRNNELMClassifier
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits(return_X_y=True)
-    X = NonNegativeScaler(per_sample_zscore=True).fit(X[:800]).transform(X)
+    X = NonNegativeScaler(per_sample_zscore=True, scale="global").fit(X[:800]).transform(X)
     return X[:800], y[:800], X[1200:1500], y[1200:1500]
 
 
