@@ -4,15 +4,14 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
-from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
+from .._classes import encode_classes
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
 from ._stacked import ENCODERS, accumulate_readout, fit_stack
-from .estimators import _cached_readout, _one_hot
+from .estimators import _cached_readout, one_hot
 from .readout import SOLVERS, GramAccumulator
 
 _COMMON_CONSTRAINTS = {
@@ -41,8 +40,12 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
     # -- fitting -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic
     def fit(self, X, y):
-        """Fit every layer and the readout from scratch (earlier state is discarded).
+        """Fit every layer and the readout from scratch.
+
+        Earlier state is discarded; a call that raises leaves the model as it
+        was.
 
         Parameters
         ----------
@@ -57,19 +60,20 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         self
         """
         source = self._source(X, reset=True)
-        y = self._check_y(y, source.n_samples)
-        binarizer = LabelBinarizer().fit(y)
-        self._start(source, binarizer)
-        self._add(source, y)
+        classes_, codes = encode_classes(y, n_samples=source.n_samples)
+        self._start(source, classes_)
+        self._add(source, codes)
         self.coef_  # solve now, so fit's timing includes it
         return self
 
+    @atomic
     def partial_fit(self, X, y, classes=None):
         """Accumulate one block; the first call also fits the layers on it.
 
         The encoders and the random layer's scale are fitted on the first
         call's rows (give it a representative block of a few thousand rows);
         later calls only add to the readout sums, solved when next needed.
+        A call that raises leaves the model as it was.
 
         Parameters
         ----------
@@ -86,28 +90,16 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         if first:
             self._validate_params()
         source = self._source(X, reset=first)
-        y = self._check_y(y, source.n_samples)
+        classes_, codes = encode_classes(y, classes=classes, n_samples=source.n_samples,
+                                         known=None if first else self.classes_)
         if first:
-            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            binarizer = LabelBinarizer().fit(labels)
-            if len(binarizer.classes_) < 2:
-                raise ValueError("The first call to partial_fit needs at least 2 classes; "
-                                 "pass all labels with classes=.")
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(f"classes={np.unique(classes).tolist()} differs from the first "
-                             f"call's classes {self.classes_.tolist()}.")
-        labels = self.classes_ if not first else binarizer.classes_
-        unknown = np.setdiff1d(np.unique(y), labels)
-        if unknown.size:
-            raise ValueError(f"y contains labels {unknown.tolist()} not in the classes "
-                             f"{labels.tolist()}; pass every label with classes= on the "
-                             "first call to partial_fit.")
-        if first:
-            self._start(source, binarizer)
-        self._add(source, y)
+            self._start(source, classes_)
+        else:
+            self._check_every_row(source)  # before the stored sums change
+        self._add(source, codes)
         return self
 
-    def _start(self, source, binarizer):
+    def _start(self, source, classes_):
         rng = check_random_state(self.random_state)
         params = self._cluster_params()
 
@@ -118,13 +110,12 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
         self._log(f"layers fitted in {time.perf_counter() - t0:.1f} s")
         self.model_ = model
-        self._binarizer = binarizer
-        self.classes_ = binarizer.classes_
-        self._accumulator = GramAccumulator(model.n_features_out, max(len(self.classes_), 2),
+        self.classes_ = classes_
+        self._accumulator = GramAccumulator(model.n_features_out, len(classes_),
                                             self.gram_precision)
 
-    def _add(self, source, y):
-        Y = _one_hot(self._binarizer, y)
+    def _add(self, source, codes):
+        Y = one_hot(codes, len(self.classes_))
 
         def chunks_with_targets():
             for start, block in source.chunks(self.batch_size):
@@ -136,15 +127,6 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         return {"lam": self.lam, "n_iter": self.fista_iter, "nmf_iter": self.nmf_iter,
                 "encoder_alpha": self.encoder_alpha,
                 "max_preactivation": self.max_preactivation}
-
-    @staticmethod
-    def _check_y(y, n_samples):
-        y = column_or_1d(np.asarray(y), warn=True)
-        if y.shape[0] != n_samples:
-            raise ValueError("Found input variables with inconsistent numbers of samples: "
-                             f"[{n_samples}, {y.shape[0]}]")
-        check_classification_targets(y)
-        return y
 
     # -- prediction ----------------------------------------------------------
 

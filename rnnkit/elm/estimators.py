@@ -4,13 +4,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
+from .._classes import encode_classes
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
 from ._rows import RowSource
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             scale_to_max)
@@ -51,10 +50,12 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
     # -- fitting -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic
     def fit(self, X, y):
         """Fit from scratch: draw the layer, set its scale, accumulate and solve.
 
-        Any earlier ``fit`` or ``partial_fit`` state is discarded.
+        Any earlier ``fit`` or ``partial_fit`` state is discarded; a call that
+        raises leaves the model as it was.
 
         Parameters
         ----------
@@ -76,6 +77,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         self._commit(state, source, target_attrs)
         return self
 
+    @atomic
     def partial_fit(self, X, y, **kwargs):
         """Accumulate one chunk of data; the readout is solved when next needed.
 
@@ -97,14 +99,12 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         if not first:
             self._check_n_features(source)
         targets, target_attrs = self._partial_fit_targets(y, source.n_samples, first, **kwargs)
-        if source.on_disk:  # validate every chunk before touching the sums
-            for _ in source.chunks(self.batch_size):
-                pass
         if first:
             state = self._new_state(source, targets)
             self._accumulate(state, source, targets)
             self._commit(state, source, target_attrs)
         else:
+            self._check_every_row(source)  # before the stored sums change
             state = {"weights": self.input_weights_, "accumulator": self._accumulator}
             self._accumulate(state, source, targets)
         return self
@@ -264,39 +264,12 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
     """
 
     def _fit_targets(self, y, n_samples):
-        y = self._check_y(y, n_samples)
-        check_classification_targets(y)
-        binarizer = LabelBinarizer().fit(y)
-        return _one_hot(binarizer, y), {"_binarizer": binarizer, "classes_": binarizer.classes_}
+        return self._partial_fit_targets(y, n_samples, first=True)
 
     def _partial_fit_targets(self, y, n_samples, first, classes=None):
-        y = self._check_y(y, n_samples)
-        check_classification_targets(y)
-        if first:
-            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            if classes is not None and not np.isin(np.unique(y), labels).all():
-                raise ValueError(f"y has labels not in classes={labels.tolist()}.")
-            binarizer = LabelBinarizer().fit(labels)
-            if len(binarizer.classes_) < 2:
-                raise ValueError(
-                    "The first call to partial_fit needs at least 2 classes; pass all "
-                    "labels with classes=."
-                )
-            return _one_hot(binarizer, y), {"_binarizer": binarizer,
-                                            "classes_": binarizer.classes_}
-        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()} differs from the classes of the "
-                f"first call to partial_fit: {self.classes_.tolist()}."
-            )
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y contains labels {unknown.tolist()} not seen in the first call to "
-                f"partial_fit (classes {self.classes_.tolist()}). Pass every label with "
-                "classes= on the first call."
-            )
-        return _one_hot(self._binarizer, y), {}
+        classes_, codes = encode_classes(y, classes=classes, n_samples=n_samples,
+                                         known=None if first else self.classes_)
+        return one_hot(codes, len(classes_)), {"classes_": classes_}
 
     def partial_fit(self, X, y, classes=None):
         """Accumulate one chunk of data; the readout is solved when next needed.
@@ -314,16 +287,6 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
         self
         """
         return super().partial_fit(X, y, classes=classes)
-
-    @staticmethod
-    def _check_y(y, n_samples):
-        y = column_or_1d(np.asarray(y), warn=True)
-        if y.shape[0] != n_samples:
-            raise ValueError(
-                f"Found input variables with inconsistent numbers of samples: "
-                f"[{n_samples}, {y.shape[0]}]"
-            )
-        return y
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes."""
@@ -421,11 +384,10 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
         return out[:, 0] if self._y_ndim == 1 else out
 
 
-def _one_hot(binarizer, y):
-    """One-hot float64 targets, one column per class (two for binary problems)."""
-    Y = binarizer.transform(y).astype(np.float64)
-    if Y.shape[1] == 1:
-        Y = np.hstack([1.0 - Y, Y])
+def one_hot(codes, n_classes):
+    """One-hot float64 targets of class indices, shape (n_samples, n_classes)."""
+    Y = np.zeros((codes.shape[0], n_classes))
+    Y[np.arange(codes.shape[0]), codes] = 1.0
     return Y
 
 

@@ -103,9 +103,9 @@ def test_partial_fit_accumulates_like_fit(digits):
     once._output_weights = None
     np.testing.assert_allclose(full.coef_, once.coef_, rtol=1e-6, atol=1e-8)
     assert full.score(Xt, yt) > 0.85
-    with pytest.raises(ValueError, match="not in the classes"):
+    with pytest.raises(ValueError, match="do not exist in the initial classes"):
         DeepRNNELMClassifier((5,), 20).partial_fit(X[:50], y[:50], classes=[0, 1])
-    with pytest.raises(ValueError, match="not in the classes"):
+    with pytest.raises(ValueError, match="do not exist in the initial classes"):
         full.partial_fit(X[:5], np.full(5, 11))
 
 
