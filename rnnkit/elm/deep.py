@@ -10,6 +10,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._classes import encode_classes
 from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
+from ._compact import CompactMixin
+from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._stacked import ENCODERS, accumulate_readout, fit_stack
 from .estimators import _cached_readout, one_hot
 from .readout import SOLVERS, GramAccumulator
@@ -29,7 +31,7 @@ _COMMON_CONSTRAINTS = {
 }
 
 
-class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
+class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, BaseEstimator):
     """Layers fitted on the first data seen, then a streamed Phi/Psi readout.
 
     Subclasses define ``_fit_model(chunks, n_features, rng, params, dtype)``
@@ -89,6 +91,8 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "model_")
         if first:
             self._validate_params()
+        else:
+            self._check_sums_kept()
         source = self._source(X, reset=first)
         classes_, codes = encode_classes(y, classes=classes, n_samples=source.n_samples,
                                          known=None if first else self.classes_)
@@ -113,15 +117,20 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = classes_
         self._accumulator = GramAccumulator(model.n_features_out, len(classes_),
                                             self.gram_precision)
+        self._sample = RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
 
     def _add(self, source, codes):
         Y = one_hot(codes, len(self.classes_))
+        sample = self._sample.copy()
 
         def chunks_with_targets():
             for start, block in source.chunks(self.batch_size):
-                yield start, block, Y[start:start + block.shape[0]]
+                targets = Y[start:start + block.shape[0]]
+                sample.add(block, targets)
+                yield start, block, targets
 
         accumulate_readout(chunks_with_targets, self.model_, self._accumulator, log=self._log)
+        self._sample = sample
 
     def _settings(self):
         return {"lam": self.lam, "n_iter": self.fista_iter, "nmf_iter": self.nmf_iter,
@@ -150,8 +159,7 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         """Input of the readout (the last hidden layer), shape (n_samples, n_readout_inputs)."""
         check_is_fitted(self, "model_")
         source = self._source(X, reset=False)
-        return np.vstack([self.model_.transform(block)
-                          for _, block in source.chunks(self.batch_size)])
+        return np.vstack([self._hidden(block) for _, block in source.chunks(self.batch_size)])
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes.
@@ -160,7 +168,7 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features), nonnegative
         """
-        scores = self._scores(X)
+        scores = self._raw_output(X)
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
     def predict(self, X):
@@ -170,18 +178,23 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features), nonnegative
         """
-        scores = self._scores(X)
+        scores = self._raw_output(X)
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def _scores(self, X):
+    def _raw_output(self, X):
+        """``H @ coef_`` computed block by block, shape (n_samples, n_classes)."""
         check_is_fitted(self, "model_")
         source = self._source(X, reset=False)
         coef = self.coef_
         out = np.empty((source.n_samples, coef.shape[1]), dtype=source.dtype)
         for start, block in source.chunks(self.batch_size):
-            H = self.model_.transform(block.astype(source.dtype, copy=False))
+            H = self._hidden(block)
             out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
         return out
+
+    def _hidden(self, X):
+        """Readout input of validated rows ``X``."""
+        return self.model_.transform(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -220,6 +233,12 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
     float64 (:class:`rnnkit.elm.readout.GramAccumulator`).  Every statistic
     of every layer is streamed too (column min/max, Gram sums with the
     rank-one shift correction, the max pre-activation), layer after layer.
+
+    ``predict_proba`` is the softmax of the readout scores at a temperature
+    fitted on leave-one-out scores of up to 2,000 training rows kept beside
+    the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
+    those rows to make the fitted model small, after which it predicts but
+    no longer learns (``partial_fit``) or re-solves (a new ``alpha``).
 
     Parameters
     ----------

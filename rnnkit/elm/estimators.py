@@ -10,13 +10,15 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._classes import encode_classes
 from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
+from ._compact import CompactMixin
+from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             scale_to_max)
 from .readout import SOLVERS, GramAccumulator
 
 
-class _BaseRNNELM(ClusterMixin, BaseEstimator):
+class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
     """Shared machinery: random cluster layer, streamed Phi/Psi, lazy solve."""
 
     _parameter_constraints = {
@@ -94,6 +96,8 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         first = not hasattr(self, "input_weights_")
         if first:
             self._validate_params()
+        else:
+            self._check_sums_kept()
         _check_y_given(self, y)
         source = RowSource(X, type(self).__name__, self)
         if not first:
@@ -105,8 +109,10 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
             self._commit(state, source, target_attrs)
         else:
             self._check_every_row(source)  # before the stored sums change
-            state = {"weights": self.input_weights_, "accumulator": self._accumulator}
+            state = {"weights": self.input_weights_, "accumulator": self._accumulator,
+                     "sample": None if self._sample is None else self._sample.copy()}
             self._accumulate(state, source, targets)
+            self._sample = state["sample"]
         return self
 
     def _new_state(self, source, targets):
@@ -125,15 +131,23 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
             "scale": scale,
             "scale_rows": min(scale_stop, source.n_samples),
             "accumulator": GramAccumulator(self.n_hidden, targets.shape[1]),
+            "sample": self._new_sample(rng),
         }
 
+    def _new_sample(self, rng):
+        """Training rows kept beside the sums (see :mod:`rnnkit.elm._proba`), or None."""
+        return None
+
     def _accumulate(self, state, source, targets):
-        weights, accumulator = state["weights"], state["accumulator"]
+        weights, accumulator, sample = state["weights"], state["accumulator"], state["sample"]
         params, bias = self._cluster_params(), self._cluster_params().zeta0
         t0 = time.perf_counter()
         for start, X in source.chunks(self.batch_size):
             H = cluster_activation(X, weights, bias, params)
-            accumulator.add(H, targets[start:start + X.shape[0]])
+            Y = targets[start:start + X.shape[0]]
+            accumulator.add(H, Y)
+            if sample is not None:
+                sample.add(X, Y)
             self._log(f"accumulated {start + X.shape[0]}/{source.n_samples} rows, "
                       f"{time.perf_counter() - t0:.1f} s")
 
@@ -144,6 +158,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         self.preactivation_scale_ = state["scale"]
         self.n_scale_rows_ = state["scale_rows"]
         self._accumulator = state["accumulator"]
+        self._sample = state["sample"]
         self.n_features_in_ = source.n_features
 
     # -- prediction ----------------------------------------------------------
@@ -169,8 +184,11 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         """Hidden-layer output ``H``, shape (n_samples, n_hidden)."""
         check_is_fitted(self, "input_weights_")
         source = self._source(X, reset=False)
-        return np.vstack([cluster_activation(Xb, self.input_weights_, self._bias, self._params)
-                          for _, Xb in source.chunks(self.batch_size)])
+        return np.vstack([self._hidden(Xb) for _, Xb in source.chunks(self.batch_size)])
+
+    def _hidden(self, X):
+        """Hidden-layer output of validated rows ``X``."""
+        return cluster_activation(X, self.input_weights_, self._bias, self._params)
 
     def _raw_output(self, X):
         """``H @ coef_`` computed chunk by chunk, shape (n_samples, n_outputs)."""
@@ -179,8 +197,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         coef = self.coef_.astype(self.input_weights_.dtype, copy=False)
         out = np.empty((source.n_samples, coef.shape[1]), dtype=coef.dtype)
         for start, Xb in source.chunks(self.batch_size):
-            H = cluster_activation(Xb, self.input_weights_, self._bias, self._params)
-            out[start:start + Xb.shape[0]] = H @ coef
+            out[start:start + Xb.shape[0]] = self._hidden(Xb) @ coef
         return out
 
     # -- helpers -------------------------------------------------------------
@@ -199,7 +216,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         return tags
 
 
-class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
+class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
     """Pure RNN-ELM classifier: random dense-cluster layer + closed-form readout.
 
     The hidden layer is ``H = zeta([X, zeta(0)] W)`` with random nonnegative
@@ -207,6 +224,12 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
     ``max_preactivation``; the readout solves ``(Phi + alpha I) beta = Psi``
     with ``Phi = H'H`` and ``Psi = H'Y`` (Y one-hot) accumulated in float64
     over chunks of ``batch_size`` rows, so ``H`` is never held whole.
+
+    ``predict_proba`` is the softmax of the readout scores at a temperature
+    fitted on leave-one-out scores of up to 2,000 training rows kept beside
+    the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
+    those rows to make the fitted model small, after which it predicts but
+    no longer learns (``partial_fit``) or re-solves (a new ``alpha``).
 
     Parameters
     ----------
@@ -266,6 +289,9 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
     def _fit_targets(self, y, n_samples):
         return self._partial_fit_targets(y, n_samples, first=True)
 
+    def _new_sample(self, rng):
+        return RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
+
     def _partial_fit_targets(self, y, n_samples, first, classes=None):
         classes_, codes = encode_classes(y, classes=classes, n_samples=n_samples,
                                          known=None if first else self.classes_)
@@ -307,6 +333,8 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     Same model and parameters as :class:`RNNELMClassifier`, with the targets
     fitted directly (no intercept: the readout acts on ``H`` alone, as in the
     paper).
+    ``compact()`` drops the stored sums to make the fitted model small (it
+    then predicts but no longer learns or re-solves).
 
     Attributes
     ----------

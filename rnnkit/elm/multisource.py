@@ -34,6 +34,12 @@ class MultiSourceRNNELMClassifier(_BaseDeepRNNELM):
     statistic and the readout sums ``Phi``, ``Psi`` are accumulated over
     blocks of ``batch_size`` rows; ``partial_fit`` adds blocks.
 
+    ``predict_proba`` is the softmax of the readout scores at a temperature
+    fitted on leave-one-out scores of up to 2,000 training rows kept beside
+    the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
+    those rows to make the fitted model small, after which it predicts but
+    no longer learns (``partial_fit``) or re-solves (a new ``alpha``).
+
     Parameters
     ----------
     sources : int or list of array-like / slice, default=2

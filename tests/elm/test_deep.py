@@ -4,7 +4,6 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from rnnkit import NonNegativeScaler
 from rnnkit.elm.autoencoder import RNNAutoencoder
@@ -136,13 +135,6 @@ def test_float32_pickle_and_errors(digits):
     with pytest.raises(ValueError, match="hidden_layers"):
         DeepRNNELMClassifier((5, -1), 20).fit(X, y)
 
-
-@parametrize_with_checks(
-    [DeepRNNELMClassifier((4,), 20, alpha=1e-4, random_state=0),
-     RNNAutoencoder(4, method="fista", n_iter=10, random_state=0)],
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def test_fits_from_an_hdf5_dataset_like_from_memory(digits, tmp_path):

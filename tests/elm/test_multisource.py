@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from rnnkit import NonNegativeScaler
 from rnnkit.elm.deep import DeepRNNELMClassifier
@@ -111,11 +110,3 @@ def test_errors(digits):
     clf = MultiSourceRNNELMClassifier(2, (5,), 20, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         clf.predict(X[:, :30])
-
-
-@parametrize_with_checks(
-    [MultiSourceRNNELMClassifier(1, (3,), 20, encoder=("ridge", "fista"), join="readout",
-                                 alpha=1e-4, fista_iter=10, random_state=0)],
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
