@@ -25,7 +25,7 @@ from ._compact import CompactReadout
 
 #: Training rows kept to fit the temperature (the rows are input rows, so
 #: they cost ``SAMPLE_SIZE * n_features`` values).
-SAMPLE_SIZE = 2000
+SAMPLE_SIZE = 1000
 _LOG_T_BOUNDS = (np.log(1e-6), np.log(1e3))
 
 
@@ -181,7 +181,7 @@ class ProbaMixin:
         ``softmax(scores / T)`` of the readout scores (one per class, as
         fitted to one-hot targets), so the most probable class is the
         predicted one.  The temperature ``T`` minimizes the log loss of the
-        exact leave-one-out scores of a uniform sample of up to 2,000
+        exact leave-one-out scores of a uniform sample of up to 1,000
         training rows (kept beside the training sums); it is fitted when
         first needed and again after the readout is re-solved.
 

@@ -235,7 +235,7 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
     rank-one shift correction, the max pre-activation), layer after layer.
 
     ``predict_proba`` is the softmax of the readout scores at a temperature
-    fitted on leave-one-out scores of up to 2,000 training rows kept beside
+    fitted on leave-one-out scores of up to 1,000 training rows kept beside
     the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
     those rows to make the fitted model small, after which it predicts but
     no longer learns (``partial_fit``) or re-solves (a new ``alpha``).

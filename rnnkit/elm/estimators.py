@@ -226,7 +226,7 @@ class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
     over chunks of ``batch_size`` rows, so ``H`` is never held whole.
 
     ``predict_proba`` is the softmax of the readout scores at a temperature
-    fitted on leave-one-out scores of up to 2,000 training rows kept beside
+    fitted on leave-one-out scores of up to 1,000 training rows kept beside
     the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
     those rows to make the fitted model small, after which it predicts but
     no longer learns (``partial_fit``) or re-solves (a new ``alpha``).

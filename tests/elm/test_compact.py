@@ -72,3 +72,17 @@ def test_compact_before_any_fit_raises():
 
     with pytest.raises(NotFittedError):
         RNNELMClassifier().compact()
+
+
+def test_pickled_sums_hold_only_the_upper_triangle():
+    from rnnkit.elm.readout import GramAccumulator
+
+    rng = np.random.default_rng(0)
+    accumulator = GramAccumulator(300, 4)
+    accumulator.add(rng.random((500, 300)), rng.random((500, 4)))
+    accumulator.solve(1e-3)  # uses the lower triangle as scratch
+    restored = pickle.loads(pickle.dumps(accumulator))
+    assert len(pickle.dumps(accumulator)) < 0.55 * 300 * 300 * 8
+    np.testing.assert_array_equal(restored.phi, np.triu(accumulator.phi))
+    assert restored.phi.flags.f_contiguous and restored.n_samples == 500
+    np.testing.assert_array_equal(restored.solve(1e-3), accumulator.solve(1e-3))
