@@ -13,6 +13,7 @@ from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
 from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._stacked import ENCODERS, accumulate_readout, fit_stack
+from ._threads import fit_threads, predict_threads
 from .estimators import _cached_readout, one_hot
 from .readout import SOLVERS, GramAccumulator
 
@@ -111,7 +112,8 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
             return (block for _, block in source.chunks(self.batch_size))
 
         t0 = time.perf_counter()
-        model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
+        with self._fit_threads(source, self._planned_widths(source.n_features), classes_):
+            model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
         self._log(f"layers fitted in {time.perf_counter() - t0:.1f} s")
         self.model_ = model
         self.classes_ = classes_
@@ -129,8 +131,25 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
                 sample.add(block, targets)
                 yield start, block, targets
 
-        accumulate_readout(chunks_with_targets, self.model_, self._accumulator, log=self._log)
+        with self._fit_threads(source, self._widths(), self.classes_):
+            accumulate_readout(chunks_with_targets, self.model_, self._accumulator,
+                               log=self._log)
         self._sample = sample
+
+    def _fit_threads(self, source, widths, classes_):
+        return fit_threads(min(self.batch_size, source.n_samples), widths, len(classes_))
+
+    def _predict_threads(self, source):
+        return predict_threads(min(self.batch_size, source.n_samples), self._widths(),
+                               len(self.classes_))
+
+    def _widths(self):
+        """Input width and the output width of each fitted layer."""
+        return [self.n_features_in_] + [layer.n_features_out for layer in self.model_.layers]
+
+    def _planned_widths(self, n_features):
+        """:meth:`_widths` before the layers are fitted, from the parameters."""
+        return [n_features, *check_widths(self.hidden_layers, "hidden_layers"), self.n_hidden]
 
     def _settings(self):
         return {"lam": self.lam, "n_iter": self.fista_iter, "nmf_iter": self.nmf_iter,
@@ -159,7 +178,9 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         """Input of the readout (the last hidden layer), shape (n_samples, n_readout_inputs)."""
         check_is_fitted(self, "model_")
         source = self._source(X, reset=False)
-        return np.vstack([self._hidden(block) for _, block in source.chunks(self.batch_size)])
+        with self._predict_threads(source):
+            return np.vstack([self._hidden(block)
+                              for _, block in source.chunks(self.batch_size)])
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes.
@@ -187,9 +208,10 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         source = self._source(X, reset=False)
         coef = self.coef_
         out = np.empty((source.n_samples, coef.shape[1]), dtype=source.dtype)
-        for start, block in source.chunks(self.batch_size):
-            H = self._hidden(block)
-            out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
+        with self._predict_threads(source):
+            for start, block in source.chunks(self.batch_size):
+                H = self._hidden(block)
+                out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
         return out
 
     def _hidden(self, X):

@@ -41,8 +41,8 @@ from contextlib import nullcontext
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lstsq
-from threadpoolctl import threadpool_limits
 
+from ._threads import single_thread
 from .cluster_layer import cluster_activation, draw_input_weights, preactivation, scale_to_max
 from .fista import fista
 
@@ -234,8 +234,8 @@ def pinv_decoder_from_gram(G, Gx, W):
 
 
 def _few_threads(size):
-    """Single-threaded BLAS for problems of fewer than SMALL_PROBLEM entries."""
-    return threadpool_limits(1, user_api="blas") if size < SMALL_PROBLEM else nullcontext()
+    """One thread for problems of fewer than SMALL_PROBLEM entries."""
+    return single_thread() if size < SMALL_PROBLEM else nullcontext()
 
 
 def _column_range(chunks, R, bias, params):
