@@ -135,3 +135,26 @@ def test_failed_fit_keeps_the_fitted_feature_count(digits, name):
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         clf.fit(X[:, :10], y[:5])  # other features, and y of another length
     assert _state(clf) == before
+
+
+@pytest.mark.parametrize("name", ["RNNELMClassifier", "DeepRNNELMClassifier"])
+def test_fit_interrupted_half_way_changes_nothing(digits, monkeypatch, name):
+    from rnnkit.elm.readout import GramAccumulator
+
+    X, y = digits
+    clf = ESTIMATORS[name]().fit(X[:300], y[:300])
+    clf.predict(X[:5])
+    before = _state(clf)
+    add = GramAccumulator.add
+    calls = []
+
+    def interrupted(self, H, Y):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        add(self, H, Y)
+
+    monkeypatch.setattr(GramAccumulator, "add", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    assert _state(clf) == before
