@@ -22,6 +22,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
 from ._compact import CompactReadout
+from ._threads import single_thread
 
 #: Training rows kept to fit the temperature (the rows are input rows, so
 #: they cost ``SAMPLE_SIZE * n_features`` values).
@@ -126,7 +127,8 @@ def loo_temperature(H, Y, beta, phi, alpha):
     float
     """
     H = np.asarray(H, dtype=np.float64)
-    leverage = np.minimum(_leverages(H, phi, alpha), 1.0 - 1e-12)
+    with single_thread():  # a threaded Cholesky is slow on a busy machine
+        leverage = np.minimum(_leverages(H, phi, alpha), 1.0 - 1e-12)
     scores = Y + (H @ beta - Y) / (1.0 - leverage)[:, None]
     labels = np.argmax(Y, axis=1)
 

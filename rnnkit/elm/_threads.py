@@ -7,7 +7,11 @@ machine each call waits for a thread that is not scheduled
 (benchmarks/elm_threads.py).  So the blocks of a fit or a prediction whose
 blocks are small run with one BLAS, OpenMP and Numba thread, as
 scikit-learn's KMeans limits BLAS inside its loops; larger ones keep the
-default.  The readout's solve, one large call, always keeps the default.
+default.  Factorizations (the readout's Cholesky, the encoders' solves) run
+on one thread whatever their size: OpenBLAS's threaded Cholesky
+synchronizes its threads at every step, which on a busy machine made it
+slower than one thread at every width tried, and the solve is a small part
+of a fit.
 """
 from contextlib import contextmanager, nullcontext
 

@@ -297,11 +297,12 @@ def _augment(X, bias):
 
 def _ridge(gram, cross, alpha):
     system = gram + alpha * np.eye(gram.shape[0])
-    try:
-        return cho_solve(cho_factor(system, lower=True, check_finite=False), cross,
-                         check_finite=False)
-    except LinAlgError:
-        return lstsq(system, cross, check_finite=False)[0]
+    with single_thread():  # factorizations: see rnnkit.elm._threads
+        try:
+            return cho_solve(cho_factor(system, lower=True, check_finite=False), cross,
+                             check_finite=False)
+        except LinAlgError:
+            return lstsq(system, cross, check_finite=False)[0]
 
 
 def _max_preactivations(chunks, weights, bias):
@@ -345,7 +346,8 @@ def _rescale(G, Gx, total, W, V):
 def _pinv_decoder(G, Gx, W):
     HtH = W.T @ G @ W
     HtX = W.T @ Gx
-    values, vectors = eigh(HtH, check_finite=False)
+    with single_thread():  # factorizations: see rnnkit.elm._threads
+        values, vectors = eigh(HtH, check_finite=False)
     cutoff = max(values[-1], 0.0) * HtH.shape[0] * np.finfo(np.float64).eps
     keep = values > cutoff
     return vectors[:, keep] @ ((vectors[:, keep].T @ HtX) / values[keep, None])

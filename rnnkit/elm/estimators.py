@@ -13,7 +13,7 @@ from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
 from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
-from ._threads import fit_threads, predict_threads
+from ._threads import fit_threads, predict_threads, single_thread
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             scale_to_max)
 from .readout import SOLVERS, GramAccumulator
@@ -76,7 +76,8 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         targets, target_attrs = self._fit_targets(y, source.n_samples)
         state = self._new_state(source, targets)
         self._accumulate(state, source, targets)
-        state["accumulator"].solution(self.alpha, self.solver)
+        with single_thread():  # see _cached_readout
+            state["accumulator"].solution(self.alpha, self.solver)
         self._commit(state, source, target_attrs)
         return self
 
@@ -444,6 +445,9 @@ def _cached_readout(estimator, accumulator):
     if accumulator.solved_for == (estimator.alpha, estimator.solver):
         return accumulator.solution(estimator.alpha, estimator.solver)
     t0 = time.perf_counter()
-    beta = accumulator.solution(estimator.alpha, estimator.solver)
+    # OpenBLAS's threaded Cholesky synchronizes its threads at every step and
+    # runs slower than one thread on a busy machine (benchmarks/README.md).
+    with single_thread():
+        beta = accumulator.solution(estimator.alpha, estimator.solver)
     estimator._log(f"solved readout in {time.perf_counter() - t0:.1f} s")
     return beta
