@@ -13,10 +13,11 @@ synchronizes its threads at every step, which on a busy machine made it
 slower than one thread at every width tried, and the solve is a small part
 of a fit.
 """
+import functools
 from contextlib import contextmanager, nullcontext
 
 import numba
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 #: Floating-point operations per block of rows below which a fit runs on one
 #: thread (benchmarks/elm_threads.py measures both sides of it).
@@ -50,10 +51,20 @@ def single_thread():
     previous = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        with threadpool_limits(1):
+        with _controller().limit(limits=1):
             yield
     finally:
         numba.set_num_threads(previous)
+
+
+@functools.cache
+def _controller():
+    """The thread pools of the loaded BLAS and OpenMP libraries, found once.
+
+    Finding them takes milliseconds (``threadpool_limits`` does it on every
+    call), as long as a small fit; scikit-learn caches its controller too.
+    """
+    return ThreadpoolController()
 
 
 def _threads_for(flops_per_block):

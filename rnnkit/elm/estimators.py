@@ -143,9 +143,9 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
 
     def _accumulate(self, state, source, targets):
         weights, accumulator, sample = state["weights"], state["accumulator"], state["sample"]
-        params, bias = self._cluster_params(), self._cluster_params().zeta0
         t0 = time.perf_counter()
         with self._fit_threads(source, targets):
+            params, bias = self._params, self._bias
             for start, X in source.chunks(self.batch_size):
                 H = cluster_activation(X, weights, bias, params)
                 Y = targets[start:start + X.shape[0]]
