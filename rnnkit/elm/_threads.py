@@ -1,31 +1,74 @@
-"""Thread settings of the RNN-ELM fits: one thread for calls too small to share.
+"""Thread settings of the RNN-ELM passes over blocks of rows, and of factorizations.
 
 Every block of rows costs a few BLAS calls (``X W``, ``H'H``) and a Numba
 loop (``zeta``).  Large calls run faster on every core.  Small ones do not:
 waking and joining the other threads costs more than it saves, and on a busy
 machine each call waits for a thread that is not scheduled
-(benchmarks/elm_threads.py).  So the blocks of a fit or a prediction whose
-blocks are small run with one BLAS, OpenMP and Numba thread, as
-scikit-learn's KMeans limits BLAS inside its loops; larger ones keep the
-default.  Factorizations (the readout's Cholesky, the encoders' solves) run
-on one thread whatever their size: OpenBLAS's threaded Cholesky
-synchronizes its threads at every step, which on a busy machine made it
-slower than one thread at every width tried, and the solve is a small part
-of a fit.
+(benchmarks/elm_threads.py).  Which side of that line a block falls on
+depends on the machine's load, so a pass over many blocks measures it: its
+first blocks alternate between the default threads and one thread (BLAS,
+OpenMP and Numba), and the faster setting runs the rest.  Blocks too small
+to gain from threads always run on one, as scikit-learn's KMeans limits BLAS
+inside its loops.
+
+Factorizations (the readout's Cholesky, the encoders' solves) run on one
+thread whatever their size: OpenBLAS's threaded Cholesky synchronizes its
+threads at every step, which on a busy machine made it slower than one
+thread at every width tried, and the solve is a small part of a fit.
 """
 import functools
+import time
 from contextlib import contextmanager, nullcontext
 
 import numba
 from threadpoolctl import ThreadpoolController
 
-#: Floating-point operations per block of rows below which a fit runs on one
-#: thread (benchmarks/elm_threads.py measures both sides of it).
-SHARED_WORK = 1e9
+#: Floating-point operations per block below which a block runs on one thread
+#: (a few milliseconds of work: less than waking a thread on a busy machine).
+SMALL_BLOCK = 1e8
+#: Blocks timed in each setting (after one warm-up block) before choosing.
+PROBES = 2
 
 
-def fit_threads(n_rows, widths, n_outputs):
-    """Thread setting of a fit's blocks: they pass through layers and add to ``H'H``.
+def threaded_blocks(blocks, flops_per_block):
+    """Yield ``blocks``; the caller's work on each runs under the faster thread setting.
+
+    Parameters
+    ----------
+    blocks : iterable
+        Blocks of rows (or anything the caller processes one at a time,
+        with about the same work each).
+    flops_per_block : float
+        Floating-point operations of the caller's work on one block
+        (:func:`block_flops`).
+
+    Yields
+    ------
+    The items of ``blocks``.  Below :data:`SMALL_BLOCK` operations every
+    block is processed on one thread.  Otherwise block 0 runs with the
+    default threads, blocks 1 .. 2 * PROBES alternate between one thread and
+    the default, and the setting with the smaller total time runs the rest.
+    """
+    if flops_per_block < SMALL_BLOCK:
+        with single_thread():
+            yield from blocks
+        return
+    seconds = {True: 0.0, False: 0.0}
+    choice = None
+    for i, block in enumerate(blocks):
+        single = (i % 2 == 1) if choice is None else choice
+        with single_thread() if single else nullcontext():
+            t0 = time.perf_counter()
+            yield block
+            elapsed = time.perf_counter() - t0
+        if choice is None and i > 0:
+            seconds[single] += elapsed
+            if i == 2 * PROBES:
+                choice = seconds[True] < seconds[False]
+
+
+def block_flops(n_rows, widths, n_outputs, gram=False):
+    """Floating-point operations of one block through layers and the readout.
 
     Parameters
     ----------
@@ -36,13 +79,12 @@ def fit_threads(n_rows, widths, n_outputs):
         readout).
     n_outputs : int
         Readout columns.
+    gram : bool, default=False
+        Whether the block also adds to the readout's Gram sums ``H'H``.
     """
-    return _threads_for(_block_flops(n_rows, widths, n_outputs) + n_rows * widths[-1] ** 2)
-
-
-def predict_threads(n_rows, widths, n_outputs):
-    """Thread setting of a prediction's blocks (see :func:`fit_threads`)."""
-    return _threads_for(_block_flops(n_rows, widths, n_outputs))
+    layers = sum(2.0 * n_rows * (a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+    top = widths[-1]
+    return layers + 2.0 * n_rows * top * n_outputs + (n_rows * top * top if gram else 0.0)
 
 
 @contextmanager
@@ -65,12 +107,3 @@ def _controller():
     call), as long as a small fit; scikit-learn caches its controller too.
     """
     return ThreadpoolController()
-
-
-def _threads_for(flops_per_block):
-    return single_thread() if flops_per_block < SHARED_WORK else nullcontext()
-
-
-def _block_flops(n_rows, widths, n_outputs):
-    layers = sum(2.0 * n_rows * (a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
-    return layers + 2.0 * n_rows * widths[-1] * n_outputs

@@ -13,7 +13,7 @@ from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
 from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._stacked import ENCODERS, accumulate_readout, fit_stack
-from ._threads import fit_threads, predict_threads
+from ._threads import block_flops, threaded_blocks
 from .estimators import _cached_readout, one_hot
 from .readout import SOLVERS, GramAccumulator
 
@@ -108,12 +108,13 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         rng = check_random_state(self.random_state)
         params = self._cluster_params()
 
+        widths = self._planned_widths(source.n_features)
+
         def chunks():
-            return (block for _, block in source.chunks(self.batch_size))
+            return (block for _, block in self._blocks(source, widths, gram=True))
 
         t0 = time.perf_counter()
-        with self._fit_threads(source, self._planned_widths(source.n_features), classes_):
-            model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
+        model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
         self._log(f"layers fitted in {time.perf_counter() - t0:.1f} s")
         self.model_ = model
         self.classes_ = classes_
@@ -126,22 +127,19 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         sample = self._sample.copy()
 
         def chunks_with_targets():
-            for start, block in source.chunks(self.batch_size):
+            for start, block in self._blocks(source, self._widths(), len(self.classes_),
+                                             gram=True):
                 targets = Y[start:start + block.shape[0]]
                 sample.add(block, targets)
                 yield start, block, targets
 
-        with self._fit_threads(source, self._widths(), self.classes_):
-            accumulate_readout(chunks_with_targets, self.model_, self._accumulator,
-                               log=self._log)
+        accumulate_readout(chunks_with_targets, self.model_, self._accumulator, log=self._log)
         self._sample = sample
 
-    def _fit_threads(self, source, widths, classes_):
-        return fit_threads(min(self.batch_size, source.n_samples), widths, len(classes_))
-
-    def _predict_threads(self, source):
-        return predict_threads(min(self.batch_size, source.n_samples), self._widths(),
-                               len(self.classes_))
+    def _blocks(self, source, widths, n_outputs=0, gram=False):
+        """``source.chunks``, each block run under the faster thread setting."""
+        flops = block_flops(min(self.batch_size, source.n_samples), widths, n_outputs, gram)
+        return threaded_blocks(source.chunks(self.batch_size), flops)
 
     def _widths(self):
         """Input width and the output width of each fitted layer."""
@@ -178,9 +176,8 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         """Input of the readout (the last hidden layer), shape (n_samples, n_readout_inputs)."""
         check_is_fitted(self, "model_")
         source = self._source(X, reset=False)
-        with self._predict_threads(source):
-            return np.vstack([self._hidden(block)
-                              for _, block in source.chunks(self.batch_size)])
+        return np.vstack([self._hidden(block)
+                          for _, block in self._blocks(source, self._widths())])
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes.
@@ -208,10 +205,9 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         source = self._source(X, reset=False)
         coef = self.coef_
         out = np.empty((source.n_samples, coef.shape[1]), dtype=source.dtype)
-        with self._predict_threads(source):
-            for start, block in source.chunks(self.batch_size):
-                H = self._hidden(block)
-                out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
+        for start, block in self._blocks(source, self._widths(), coef.shape[1]):
+            H = self._hidden(block)
+            out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
         return out
 
     def _hidden(self, X):

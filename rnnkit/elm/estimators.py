@@ -13,7 +13,7 @@ from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
 from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
-from ._threads import fit_threads, predict_threads, single_thread
+from ._threads import block_flops, single_thread, threaded_blocks
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             scale_to_max)
 from .readout import SOLVERS, GramAccumulator
@@ -123,9 +123,8 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         weights = draw_input_weights(rng, source.n_features, self.n_hidden, source.dtype)
         scale_stop = source.n_samples if self.scale_rows is None else self.scale_rows
         t0 = time.perf_counter()
-        with self._fit_threads(source, targets):
-            largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
-                                        params.zeta0)
+        largest = max_preactivation(self._blocks(source, targets.shape[1], scale_stop),
+                                    weights, params.zeta0)
         scale = scale_to_max(weights, largest, self.max_preactivation)
         self._log(f"scale pass over {min(scale_stop, source.n_samples)} rows: "
                   f"max pre-activation {largest:.4g}, {time.perf_counter() - t0:.1f} s")
@@ -143,25 +142,22 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
 
     def _accumulate(self, state, source, targets):
         weights, accumulator, sample = state["weights"], state["accumulator"], state["sample"]
+        params, bias = self._params, self._bias
         t0 = time.perf_counter()
-        with self._fit_threads(source, targets):
-            params, bias = self._params, self._bias
-            for start, X in source.chunks(self.batch_size):
-                H = cluster_activation(X, weights, bias, params)
-                Y = targets[start:start + X.shape[0]]
-                accumulator.add(H, Y)
-                if sample is not None:
-                    sample.add(X, Y)
-                self._log(f"accumulated {start + X.shape[0]}/{source.n_samples} rows, "
-                          f"{time.perf_counter() - t0:.1f} s")
+        for start, X in self._blocks(source, targets.shape[1], gram=True):
+            H = cluster_activation(X, weights, bias, params)
+            Y = targets[start:start + X.shape[0]]
+            accumulator.add(H, Y)
+            if sample is not None:
+                sample.add(X, Y)
+            self._log(f"accumulated {start + X.shape[0]}/{source.n_samples} rows, "
+                      f"{time.perf_counter() - t0:.1f} s")
 
-    def _fit_threads(self, source, targets):
-        return fit_threads(min(self.batch_size, source.n_samples),
-                           (source.n_features, self.n_hidden), targets.shape[1])
-
-    def _predict_threads(self, source, n_outputs):
-        return predict_threads(min(self.batch_size, source.n_samples),
-                               (source.n_features, self.n_hidden), n_outputs)
+    def _blocks(self, source, n_outputs, stop=None, gram=False):
+        """``source.chunks``, each block run under the faster thread setting."""
+        flops = block_flops(min(self.batch_size, source.n_samples),
+                            (source.n_features, self.n_hidden), n_outputs, gram)
+        return threaded_blocks(source.chunks(self.batch_size, stop), flops)
 
     def _commit(self, state, source, target_attrs):
         for name, value in target_attrs.items():
@@ -196,8 +192,7 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         """Hidden-layer output ``H``, shape (n_samples, n_hidden)."""
         check_is_fitted(self, "input_weights_")
         source = self._source(X, reset=False)
-        with self._predict_threads(source, 0):
-            return np.vstack([self._hidden(Xb) for _, Xb in source.chunks(self.batch_size)])
+        return np.vstack([self._hidden(Xb) for _, Xb in self._blocks(source, 0)])
 
     def _hidden(self, X):
         """Hidden-layer output of validated rows ``X``."""
@@ -209,9 +204,8 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         source = self._source(X, reset=False)
         coef = self.coef_.astype(self.input_weights_.dtype, copy=False)
         out = np.empty((source.n_samples, coef.shape[1]), dtype=coef.dtype)
-        with self._predict_threads(source, coef.shape[1]):
-            for start, Xb in source.chunks(self.batch_size):
-                out[start:start + Xb.shape[0]] = self._hidden(Xb) @ coef
+        for start, Xb in self._blocks(source, coef.shape[1]):
+            out[start:start + Xb.shape[0]] = self._hidden(Xb) @ coef
         return out
 
     # -- helpers -------------------------------------------------------------
