@@ -5,11 +5,12 @@ loop (``zeta``).  Large calls run faster on every core.  Small ones do not:
 waking and joining the other threads costs more than it saves, and on a busy
 machine each call waits for a thread that is not scheduled
 (benchmarks/elm_threads.py).  Which side of that line a block falls on
-depends on the machine's load, so a pass over many blocks measures it: its
-first blocks alternate between the default threads and one thread (BLAS,
-OpenMP and Numba), and the faster setting runs the rest.  Blocks too small
-to gain from threads always run on one, as scikit-learn's KMeans limits BLAS
-inside its loops.
+depends on the machine's load, so a pass over many blocks measures it: it
+times one block with the default threads and one with a single thread
+(BLAS, OpenMP and Numba), and the faster setting runs the rest.  Blocks too
+small to gain from threads always run on one thread, as scikit-learn's
+KMeans limits BLAS inside its loops, and a pass too short to measure
+decides by the size of its blocks.
 
 Factorizations (the readout's Cholesky, the encoders' solves) run on one
 thread whatever their size: OpenBLAS's threaded Cholesky synchronizes its
@@ -26,11 +27,14 @@ from threadpoolctl import ThreadpoolController
 #: Floating-point operations per block below which a block runs on one thread
 #: (a few milliseconds of work: less than waking a thread on a busy machine).
 SMALL_BLOCK = 1e8
-#: Blocks timed in each setting (after one warm-up block) before choosing.
-PROBES = 2
+#: Above SMALL_BLOCK, a pass too short to time both settings runs on one
+#: thread below this many operations per block, and on the default above.
+SHARED_BLOCK = 2e9
+#: Passes of at least this many blocks time both settings.
+MEASURED_PASS = 6
 
 
-def threaded_blocks(blocks, flops_per_block):
+def threaded_blocks(blocks, flops_per_block, n_blocks):
     """Yield ``blocks``; the caller's work on each runs under the faster thread setting.
 
     Parameters
@@ -41,30 +45,34 @@ def threaded_blocks(blocks, flops_per_block):
     flops_per_block : float
         Floating-point operations of the caller's work on one block
         (:func:`block_flops`).
+    n_blocks : int
+        Number of blocks.
 
     Yields
     ------
     The items of ``blocks``.  Below :data:`SMALL_BLOCK` operations every
-    block is processed on one thread.  Otherwise block 0 runs with the
-    default threads, blocks 1 .. 2 * PROBES alternate between one thread and
-    the default, and the setting with the smaller total time runs the rest.
+    block is processed on one thread.  In a pass of at least
+    :data:`MEASURED_PASS` blocks, block 0 runs on one thread (a warm-up),
+    block 1 with the default threads, block 2 on one thread, and the faster
+    of blocks 1 and 2 sets the rest.  A shorter pass runs on one thread
+    below :data:`SHARED_BLOCK` operations per block and on the default above.
     """
-    if flops_per_block < SMALL_BLOCK:
+    if flops_per_block < SMALL_BLOCK or (n_blocks < MEASURED_PASS
+                                         and flops_per_block < SHARED_BLOCK):
         with single_thread():
             yield from blocks
         return
-    seconds = {True: 0.0, False: 0.0}
-    choice = None
+    if n_blocks < MEASURED_PASS:
+        yield from blocks
+        return
+    seconds = {}
     for i, block in enumerate(blocks):
-        single = (i % 2 == 1) if choice is None else choice
+        single = i != 1 if i < 3 else seconds[True] < seconds[False]
         with single_thread() if single else nullcontext():
             t0 = time.perf_counter()
             yield block
-            elapsed = time.perf_counter() - t0
-        if choice is None and i > 0:
-            seconds[single] += elapsed
-            if i == 2 * PROBES:
-                choice = seconds[True] < seconds[False]
+            if i in (1, 2):
+                seconds[single] = time.perf_counter() - t0
 
 
 def block_flops(n_rows, widths, n_outputs, gram=False):

@@ -139,7 +139,8 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
     def _blocks(self, source, widths, n_outputs=0, gram=False):
         """``source.chunks``, each block run under the faster thread setting."""
         flops = block_flops(min(self.batch_size, source.n_samples), widths, n_outputs, gram)
-        return threaded_blocks(source.chunks(self.batch_size), flops)
+        return threaded_blocks(source.chunks(self.batch_size), flops,
+                               -(-source.n_samples // self.batch_size))
 
     def _widths(self):
         """Input width and the output width of each fitted layer."""

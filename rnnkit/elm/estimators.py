@@ -155,9 +155,11 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
 
     def _blocks(self, source, n_outputs, stop=None, gram=False):
         """``source.chunks``, each block run under the faster thread setting."""
-        flops = block_flops(min(self.batch_size, source.n_samples),
-                            (source.n_features, self.n_hidden), n_outputs, gram)
-        return threaded_blocks(source.chunks(self.batch_size, stop), flops)
+        n_rows = source.n_samples if stop is None else min(stop, source.n_samples)
+        flops = block_flops(min(self.batch_size, n_rows), (source.n_features, self.n_hidden),
+                            n_outputs, gram)
+        return threaded_blocks(source.chunks(self.batch_size, stop), flops,
+                               -(-n_rows // self.batch_size))
 
     def _commit(self, state, source, target_attrs):
         for name, value in target_attrs.items():

@@ -8,7 +8,8 @@ from threadpoolctl import threadpool_info
 
 from rnnkit import RNNELMClassifier
 from rnnkit.elm import _threads
-from rnnkit.elm._threads import SMALL_BLOCK, block_flops, single_thread, threaded_blocks
+from rnnkit.elm._threads import (MEASURED_PASS, SHARED_BLOCK, SMALL_BLOCK, block_flops,
+                                 single_thread, threaded_blocks)
 
 
 def _blas_threads():
@@ -32,27 +33,36 @@ def test_single_thread_limits_blas_and_numba_and_restores_them(two_threads):
 
 
 def test_small_blocks_run_on_one_thread(two_threads):
-    seen = [numba.get_num_threads() for _ in threaded_blocks(range(5), SMALL_BLOCK / 2)]
-    assert seen == [1] * 5
+    for n_blocks in (3, 12):
+        seen = [numba.get_num_threads()
+                for _ in threaded_blocks(range(n_blocks), SMALL_BLOCK / 2, n_blocks)]
+        assert seen == [1] * n_blocks
     assert numba.get_num_threads() > 1
+
+
+def test_short_passes_decide_by_block_size(two_threads):
+    n = MEASURED_PASS - 1
+    for flops, threads in ((SHARED_BLOCK / 2, 1), (SHARED_BLOCK * 2, numba.get_num_threads())):
+        seen = [numba.get_num_threads() for _ in threaded_blocks(range(n), flops, n)]
+        assert seen == [threads] * n
 
 
 @pytest.mark.parametrize("faster_single", [True, False])
 def test_larger_blocks_keep_the_faster_setting(two_threads, faster_single):
     seen = []
-    for _ in threaded_blocks(range(12), SMALL_BLOCK * 10):
+    for _ in threaded_blocks(range(12), SMALL_BLOCK * 2, 12):
         single = numba.get_num_threads() == 1
         seen.append(single)
-        time.sleep(0.002 if single == faster_single else 0.02)
-    # a warm-up block at the default, two blocks in each setting, then the faster
-    assert seen[:5] == [False, True, False, True, False]
-    assert seen[5:] == [faster_single] * 7
+        time.sleep(0.002 if single == faster_single else 0.03)
+    # a warm-up block on one thread, one block in each setting, then the faster
+    assert seen[:3] == [True, False, True]
+    assert seen[3:] == [faster_single] * 9
     assert numba.get_num_threads() > 1
 
 
 def test_a_pass_left_early_restores_the_threads(two_threads):
     before = numba.get_num_threads()
-    for i in threaded_blocks(range(10), SMALL_BLOCK / 2):
+    for i in threaded_blocks(range(10), SMALL_BLOCK / 2, 10):
         if i == 2:
             break
     assert numba.get_num_threads() == before and _blas_threads() > 1
