@@ -127,8 +127,7 @@ def loo_temperature(H, Y, beta, phi, alpha):
     float
     """
     H = np.asarray(H, dtype=np.float64)
-    with single_thread():  # a threaded Cholesky is slow on a busy machine
-        leverage = np.minimum(_leverages(H, phi, alpha), 1.0 - 1e-12)
+    leverage = np.minimum(_leverages(H, phi, alpha), 1.0 - 1e-12)
     scores = Y + (H @ beta - Y) / (1.0 - leverage)[:, None]
     labels = np.argmax(Y, axis=1)
 
@@ -154,11 +153,13 @@ def _leverages(H, phi, alpha):
     if alpha is not None:
         A = np.array(phi, dtype=np.float64, order="F")
         A[np.diag_indices_from(A)] += alpha
-        factor, info = lapack.dpotrf(A, lower=0, clean=1, overwrite_a=1)
+        with single_thread():  # see rnnkit.elm._threads
+            factor, info = lapack.dpotrf(A, lower=0, clean=1, overwrite_a=1)
         if info == 0:
             Z = solve_triangular(factor, H.T, trans="T", lower=False, check_finite=False)
             return np.einsum("ij,ij->j", Z, Z)
-    values, vectors = eigh(phi, lower=False, check_finite=False)
+    with single_thread():
+        values, vectors = eigh(phi, lower=False, check_finite=False)
     values = values + (alpha or 0.0)
     cutoff = max(values[-1], 0.0) * phi.shape[0] * np.finfo(np.float64).eps
     keep = values > cutoff

@@ -80,7 +80,7 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         classes : array-like of shape (n_classes,), optional
             Every label, required on the first call if that block lacks some.
