@@ -108,3 +108,21 @@ def test_small_fits_run_their_blocks_on_one_thread(two_threads, monkeypatch):
     assert block_flops(100, (5, 20), 3, gram=True) < _threads.SMALL_BLOCK
     RNNELMClassifier(20, batch_size=100, random_state=0).fit(X, y).predict(X)
     assert threads == [(1, 1)] * 10
+
+
+def test_zeta_runs_small_arrays_on_one_thread_with_the_same_values(two_threads, monkeypatch):
+    from rnnkit.kernels import gnetwork
+
+    threads = []
+    kernel = gnetwork._zeta_kernel
+
+    def recording(x, *args):
+        threads.append(numba.get_num_threads())
+        return kernel(x, *args)
+
+    monkeypatch.setattr(gnetwork, "_zeta_kernel", recording)
+    x = np.random.default_rng(0).random(gnetwork.PARALLEL_SIZE + 5)
+    whole = gnetwork.zeta(x)
+    small = gnetwork.zeta(x[:100])
+    np.testing.assert_array_equal(small, whole[:100])
+    assert threads == [numba.get_num_threads(), 1]
