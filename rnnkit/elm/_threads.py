@@ -31,7 +31,7 @@ SMALL_BLOCK = 1e8
 #: thread below this many operations per block, and on the default above.
 SHARED_BLOCK = 2e9
 #: Passes of at least this many blocks time both settings.
-MEASURED_PASS = 6
+MEASURED_PASS = 4
 
 
 def threaded_blocks(blocks, flops_per_block, n_blocks):
@@ -52,10 +52,10 @@ def threaded_blocks(blocks, flops_per_block, n_blocks):
     ------
     The items of ``blocks``.  Below :data:`SMALL_BLOCK` operations every
     block is processed on one thread.  In a pass of at least
-    :data:`MEASURED_PASS` blocks, block 0 runs on one thread (a warm-up),
-    block 1 with the default threads, block 2 on one thread, and the faster
-    of blocks 1 and 2 sets the rest.  A shorter pass runs on one thread
-    below :data:`SHARED_BLOCK` operations per block and on the default above.
+    :data:`MEASURED_PASS` blocks, block 0 runs with the default threads,
+    block 1 on one thread, and the faster of the two sets the rest.  A
+    shorter pass runs on one thread below :data:`SHARED_BLOCK` operations per
+    block and on the default above.
     """
     if flops_per_block < SMALL_BLOCK or (n_blocks < MEASURED_PASS
                                          and flops_per_block < SHARED_BLOCK):
@@ -67,11 +67,11 @@ def threaded_blocks(blocks, flops_per_block, n_blocks):
         return
     seconds = {}
     for i, block in enumerate(blocks):
-        single = i != 1 if i < 3 else seconds[True] < seconds[False]
+        single = i == 1 if i < 2 else seconds[True] < seconds[False]
         with single_thread() if single else nullcontext():
             t0 = time.perf_counter()
             yield block
-            if i in (1, 2):
+            if i < 2:
                 seconds[single] = time.perf_counter() - t0
 
 

@@ -54,9 +54,9 @@ def test_larger_blocks_keep_the_faster_setting(two_threads, faster_single):
         single = numba.get_num_threads() == 1
         seen.append(single)
         time.sleep(0.002 if single == faster_single else 0.03)
-    # a warm-up block on one thread, one block in each setting, then the faster
-    assert seen[:3] == [True, False, True]
-    assert seen[3:] == [faster_single] * 9
+    # one block with the default threads, one on one thread, then the faster
+    assert seen[:2] == [False, True]
+    assert seen[2:] == [faster_single] * 10
     assert numba.get_num_threads() > 1
 
 
