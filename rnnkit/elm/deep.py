@@ -76,7 +76,9 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         The encoders and the random layer's scale are fitted on the first
         call's rows (give it a representative block of a few thousand rows);
         later calls only add to the readout sums, solved when next needed.
-        A call that raises leaves the model as it was.
+        A call that raises leaves the model as it was: later calls read an
+        h5py dataset or memmap twice, once to check every row before any is
+        added.
 
         Parameters
         ----------

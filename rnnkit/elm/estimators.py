@@ -89,7 +89,8 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         (the first ``scale_rows`` of them if set).  Later calls add to the same
         sums, so a sequence of calls over chunks reproduces ``fit`` on their
         concatenation when both use the same scale rows.  A call that raises
-        leaves the model as it was.
+        leaves the model as it was: later calls read an h5py dataset or
+        memmap twice, once to check every row before any is added.
 
         Returns
         -------
