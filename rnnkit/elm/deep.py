@@ -4,15 +4,17 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
-from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
+from .._classes import encode_classes
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
+from ._compact import CompactMixin
+from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._stacked import ENCODERS, accumulate_readout, fit_stack
-from .estimators import _cached_readout, _one_hot
+from ._threads import block_flops, threaded_blocks
+from .estimators import _cached_readout, one_hot
 from .readout import SOLVERS, GramAccumulator
 
 _COMMON_CONSTRAINTS = {
@@ -30,7 +32,7 @@ _COMMON_CONSTRAINTS = {
 }
 
 
-class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
+class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, BaseEstimator):
     """Layers fitted on the first data seen, then a streamed Phi/Psi readout.
 
     Subclasses define ``_fit_model(chunks, n_features, rng, params, dtype)``
@@ -41,8 +43,12 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
     # -- fitting -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic
     def fit(self, X, y):
-        """Fit every layer and the readout from scratch (earlier state is discarded).
+        """Fit every layer and the readout from scratch.
+
+        Earlier state is discarded; a call that raises leaves the model as it
+        was.
 
         Parameters
         ----------
@@ -57,23 +63,26 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         self
         """
         source = self._source(X, reset=True, square_sums=True)
-        y = self._check_y(y, source.n_samples)
-        binarizer = LabelBinarizer().fit(y)
-        self._start(source, binarizer)
-        self._add(source, y)
+        classes_, codes = encode_classes(y, n_samples=source.n_samples)
+        self._start(source, classes_)
+        self._add(source, codes)
         self.coef_  # solve now, so fit's timing includes it
         return self
 
+    @atomic
     def partial_fit(self, X, y, classes=None):
         """Accumulate one block; the first call also fits the layers on it.
 
         The encoders and the random layer's scale are fitted on the first
         call's rows (give it a representative block of a few thousand rows);
         later calls only add to the readout sums, solved when next needed.
+        A call that raises leaves the model as it was: later calls read an
+        h5py dataset or memmap twice, once to check every row before any is
+        added.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         classes : array-like of shape (n_classes,), optional
             Every label, required on the first call if that block lacks some.
@@ -85,66 +94,68 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "model_")
         if first:
             self._validate_params()
+        else:
+            self._check_sums_kept()
         source = self._source(X, reset=first, square_sums=first)
-        y = self._check_y(y, source.n_samples)
+        classes_, codes = encode_classes(y, classes=classes, n_samples=source.n_samples,
+                                         known=None if first else self.classes_)
         if first:
-            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            binarizer = LabelBinarizer().fit(labels)
-            if len(binarizer.classes_) < 2:
-                raise ValueError("The first call to partial_fit needs at least 2 classes; "
-                                 "pass all labels with classes=.")
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(f"classes={np.unique(classes).tolist()} differs from the first "
-                             f"call's classes {self.classes_.tolist()}.")
-        labels = self.classes_ if not first else binarizer.classes_
-        unknown = np.setdiff1d(np.unique(y), labels)
-        if unknown.size:
-            raise ValueError(f"y contains labels {unknown.tolist()} not in the classes "
-                             f"{labels.tolist()}; pass every label with classes= on the "
-                             "first call to partial_fit.")
-        if first:
-            self._start(source, binarizer)
-        self._add(source, y)
+            self._start(source, classes_)
+        else:
+            self._check_every_row(source)  # before the stored sums change
+        self._add(source, codes)
         return self
 
-    def _start(self, source, binarizer):
+    def _start(self, source, classes_):
         rng = check_random_state(self.random_state)
         params = self._cluster_params()
 
+        widths = self._planned_widths(source.n_features)
+
         def chunks():
-            return (block for _, block in source.chunks(self.batch_size))
+            return (block for _, block in self._blocks(source, widths, gram=True))
 
         t0 = time.perf_counter()
         model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
         self._log(f"layers fitted in {time.perf_counter() - t0:.1f} s")
         self.model_ = model
-        self._binarizer = binarizer
-        self.classes_ = binarizer.classes_
-        self._accumulator = GramAccumulator(model.n_features_out, max(len(self.classes_), 2),
+        self.classes_ = classes_
+        self._accumulator = GramAccumulator(model.n_features_out, len(classes_),
                                             self.gram_precision)
+        self._sample = RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
 
-    def _add(self, source, y):
-        Y = _one_hot(self._binarizer, y)
+    def _add(self, source, codes):
+        Y = one_hot(codes, len(self.classes_))
+        sample = self._sample.copy()
 
         def chunks_with_targets():
-            for start, block in source.chunks(self.batch_size):
-                yield start, block, Y[start:start + block.shape[0]]
+            for start, block in self._blocks(source, self._widths(), len(self.classes_),
+                                             gram=True):
+                targets = Y[start:start + block.shape[0]]
+                sample.add(block, targets)
+                yield start, block, targets
 
         accumulate_readout(chunks_with_targets, self.model_, self._accumulator, log=self._log)
+        self._sample = sample
+
+    def _blocks(self, source, widths, n_outputs=0, gram=False):
+        """``source.chunks``, each block run under the faster thread setting."""
+        flops = block_flops(min(self.batch_size, source.n_samples), widths, n_outputs, gram)
+        return threaded_blocks(source.chunks(self.batch_size), flops,
+                               -(-source.n_samples // self.batch_size))
+
+    def _widths(self):
+        """Input width and the output width of each fitted layer."""
+        return [self.n_features_in_] + [layer.n_features_out for layer in self.model_.layers]
+
+    def _planned_widths(self, n_features):
+        """:meth:`_widths` before the layers are fitted, from the parameters."""
+        return [n_features, *check_widths(self.hidden_layers, "hidden_layers"), self.n_hidden]
 
     def _settings(self):
         return {"lam": self.lam, "n_iter": self.fista_iter, "nmf_iter": self.nmf_iter,
                 "encoder_alpha": self.encoder_alpha,
                 "max_preactivation": self.max_preactivation}
-
-    @staticmethod
-    def _check_y(y, n_samples):
-        y = column_or_1d(np.asarray(y), warn=True)
-        if y.shape[0] != n_samples:
-            raise ValueError("Found input variables with inconsistent numbers of samples: "
-                             f"[{n_samples}, {y.shape[0]}]")
-        check_classification_targets(y)
-        return y
 
     # -- prediction ----------------------------------------------------------
 
@@ -168,8 +179,8 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         """Input of the readout (the last hidden layer), shape (n_samples, n_readout_inputs)."""
         check_is_fitted(self, "model_")
         source = self._source(X, reset=False)
-        return np.vstack([self.model_.transform(block)
-                          for _, block in source.chunks(self.batch_size)])
+        return np.vstack([self._hidden(block)
+                          for _, block in self._blocks(source, self._widths())])
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes.
@@ -178,7 +189,7 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features), nonnegative
         """
-        scores = self._scores(X)
+        scores = self._raw_output(X)
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
     def predict(self, X):
@@ -188,18 +199,23 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features), nonnegative
         """
-        scores = self._scores(X)
+        scores = self._raw_output(X)
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def _scores(self, X):
+    def _raw_output(self, X):
+        """``H @ coef_`` computed block by block, shape (n_samples, n_classes)."""
         check_is_fitted(self, "model_")
         source = self._source(X, reset=False)
         coef = self.coef_
         out = np.empty((source.n_samples, coef.shape[1]), dtype=source.dtype)
-        for start, block in source.chunks(self.batch_size):
-            H = self.model_.transform(block.astype(source.dtype, copy=False))
+        for start, block in self._blocks(source, self._widths(), coef.shape[1]):
+            H = self._hidden(block)
             out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
         return out
+
+    def _hidden(self, X):
+        """Readout input of validated rows ``X``."""
+        return self.model_.transform(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -238,6 +254,12 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
     float64 (:class:`rnnkit.elm.readout.GramAccumulator`).  Every statistic
     of every layer is streamed too (column min/max, Gram sums with the
     rank-one shift correction, the max pre-activation), layer after layer.
+
+    ``predict_proba`` is the softmax of the readout scores at a temperature
+    fitted on leave-one-out scores of up to 1,000 training rows kept beside
+    the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
+    those rows to make the fitted model small, after which it predicts but
+    no longer learns (``partial_fit``) or re-solves (a new ``alpha``).
 
     Parameters
     ----------

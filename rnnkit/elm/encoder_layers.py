@@ -41,8 +41,8 @@ from contextlib import nullcontext
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lstsq
-from threadpoolctl import threadpool_limits
 
+from ._threads import single_thread
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivations,
                             preactivation, scale_to_max)
 from .fista import fista
@@ -240,8 +240,8 @@ def pinv_decoder_from_gram(G, Gx, W):
 
 
 def _few_threads(size):
-    """Single-threaded BLAS for problems of fewer than SMALL_PROBLEM entries."""
-    return threadpool_limits(1, user_api="blas") if size < SMALL_PROBLEM else nullcontext()
+    """One thread for problems of fewer than SMALL_PROBLEM entries."""
+    return single_thread() if size < SMALL_PROBLEM else nullcontext()
 
 
 def _column_range(chunks, R, bias, params):
@@ -303,11 +303,12 @@ def _augment(X, bias):
 
 def _ridge(gram, cross, alpha):
     system = gram + alpha * np.eye(gram.shape[0])
-    try:
-        return cho_solve(cho_factor(system, lower=True, check_finite=False), cross,
-                         check_finite=False)
-    except LinAlgError:
-        return lstsq(system, cross, check_finite=False)[0]
+    with single_thread():  # factorizations: see rnnkit.elm._threads
+        try:
+            return cho_solve(cho_factor(system, lower=True, check_finite=False), cross,
+                             check_finite=False)
+        except LinAlgError:
+            return lstsq(system, cross, check_finite=False)[0]
 
 
 def _augmented_gram(chunks, n_features, bias):
@@ -342,7 +343,8 @@ def _rescale(G, Gx, total, W, V):
 def _pinv_decoder(G, Gx, W):
     HtH = W.T @ G @ W
     HtX = W.T @ Gx
-    values, vectors = eigh(HtH, check_finite=False)
+    with single_thread():  # factorizations: see rnnkit.elm._threads
+        values, vectors = eigh(HtH, check_finite=False)
     cutoff = max(values[-1], 0.0) * HtH.shape[0] * np.finfo(np.float64).eps
     keep = values > cutoff
     return vectors[:, keep] @ ((vectors[:, keep].T @ HtX) / values[keep, None])

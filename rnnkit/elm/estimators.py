@@ -4,20 +4,22 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
+from .._classes import encode_classes
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
+from ._compact import CompactMixin
+from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
+from ._threads import block_flops, single_thread, threaded_blocks
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             scale_to_max)
 from .readout import SOLVERS, GramAccumulator
 
 
-class _BaseRNNELM(ClusterMixin, BaseEstimator):
+class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
     """Shared machinery: random cluster layer, streamed Phi/Psi, lazy solve."""
 
     _parameter_constraints = {
@@ -51,10 +53,12 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
     # -- fitting -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic
     def fit(self, X, y):
         """Fit from scratch: draw the layer, set its scale, accumulate and solve.
 
-        Any earlier ``fit`` or ``partial_fit`` state is discarded.
+        Any earlier ``fit`` or ``partial_fit`` state is discarded; a call that
+        raises leaves the model as it was.
 
         Parameters
         ----------
@@ -72,10 +76,12 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         targets, target_attrs = self._fit_targets(y, source.n_samples)
         state = self._new_state(source, targets)
         self._accumulate(state, source, targets)
-        state["accumulator"].solution(self.alpha, self.solver)
+        with single_thread():  # see _cached_readout
+            state["accumulator"].solution(self.alpha, self.solver)
         self._commit(state, source, target_attrs)
         return self
 
+    @atomic
     def partial_fit(self, X, y, **kwargs):
         """Accumulate one chunk of data; the readout is solved when next needed.
 
@@ -83,7 +89,8 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         (the first ``scale_rows`` of them if set).  Later calls add to the same
         sums, so a sequence of calls over chunks reproduces ``fit`` on their
         concatenation when both use the same scale rows.  A call that raises
-        leaves the model as it was.
+        leaves the model as it was: later calls read an h5py dataset or
+        memmap twice, once to check every row before any is added.
 
         Returns
         -------
@@ -92,21 +99,23 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         first = not hasattr(self, "input_weights_")
         if first:
             self._validate_params()
+        else:
+            self._check_sums_kept()
         _check_y_given(self, y)
         source = RowSource(X, type(self).__name__, self)
         if not first:
             self._check_n_features(source)
         targets, target_attrs = self._partial_fit_targets(y, source.n_samples, first, **kwargs)
-        if source.on_disk:  # validate every chunk before touching the sums
-            for _ in source.chunks(self.batch_size):
-                pass
         if first:
             state = self._new_state(source, targets)
             self._accumulate(state, source, targets)
             self._commit(state, source, target_attrs)
         else:
-            state = {"weights": self.input_weights_, "accumulator": self._accumulator}
+            self._check_every_row(source)  # before the stored sums change
+            state = {"weights": self.input_weights_, "accumulator": self._accumulator,
+                     "sample": None if self._sample is None else self._sample.copy()}
             self._accumulate(state, source, targets)
+            self._sample = state["sample"]
         return self
 
     def _new_state(self, source, targets):
@@ -115,8 +124,8 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         weights = draw_input_weights(rng, source.n_features, self.n_hidden, source.dtype)
         scale_stop = source.n_samples if self.scale_rows is None else self.scale_rows
         t0 = time.perf_counter()
-        largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
-                                    params, self.max_preactivation)
+        largest = max_preactivation(self._blocks(source, targets.shape[1], scale_stop),
+                                    weights, params, self.max_preactivation)
         scale = scale_to_max(weights, largest, self.max_preactivation)
         self._log(f"scale pass over {min(scale_stop, source.n_samples)} rows: "
                   f"max pre-activation {largest:.4g}, {time.perf_counter() - t0:.1f} s")
@@ -125,17 +134,33 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
             "scale": scale,
             "scale_rows": min(scale_stop, source.n_samples),
             "accumulator": GramAccumulator(self.n_hidden, targets.shape[1]),
+            "sample": self._new_sample(rng),
         }
 
+    def _new_sample(self, rng):
+        """Training rows kept beside the sums (see :mod:`rnnkit.elm._proba`), or None."""
+        return None
+
     def _accumulate(self, state, source, targets):
-        weights, accumulator = state["weights"], state["accumulator"]
-        params, bias = self._cluster_params(), self._cluster_params().zeta0
+        weights, accumulator, sample = state["weights"], state["accumulator"], state["sample"]
+        params, bias = self._params, self._bias
         t0 = time.perf_counter()
-        for start, X in source.chunks(self.batch_size):
+        for start, X in self._blocks(source, targets.shape[1], gram=True):
             H = cluster_activation(X, weights, bias, params)
-            accumulator.add(H, targets[start:start + X.shape[0]])
+            Y = targets[start:start + X.shape[0]]
+            accumulator.add(H, Y)
+            if sample is not None:
+                sample.add(X, Y)
             self._log(f"accumulated {start + X.shape[0]}/{source.n_samples} rows, "
                       f"{time.perf_counter() - t0:.1f} s")
+
+    def _blocks(self, source, n_outputs, stop=None, gram=False):
+        """``source.chunks``, each block run under the faster thread setting."""
+        n_rows = source.n_samples if stop is None else min(stop, source.n_samples)
+        flops = block_flops(min(self.batch_size, n_rows), (source.n_features, self.n_hidden),
+                            n_outputs, gram)
+        return threaded_blocks(source.chunks(self.batch_size, stop), flops,
+                               -(-n_rows // self.batch_size))
 
     def _commit(self, state, source, target_attrs):
         for name, value in target_attrs.items():
@@ -144,6 +169,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         self.preactivation_scale_ = state["scale"]
         self.n_scale_rows_ = state["scale_rows"]
         self._accumulator = state["accumulator"]
+        self._sample = state["sample"]
         self.n_features_in_ = source.n_features
 
     # -- prediction ----------------------------------------------------------
@@ -169,8 +195,11 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         """Hidden-layer output ``H``, shape (n_samples, n_hidden)."""
         check_is_fitted(self, "input_weights_")
         source = self._source(X, reset=False)
-        return np.vstack([cluster_activation(Xb, self.input_weights_, self._bias, self._params)
-                          for _, Xb in source.chunks(self.batch_size)])
+        return np.vstack([self._hidden(Xb) for _, Xb in self._blocks(source, 0)])
+
+    def _hidden(self, X):
+        """Hidden-layer output of validated rows ``X``."""
+        return cluster_activation(X, self.input_weights_, self._bias, self._params)
 
     def _raw_output(self, X):
         """``H @ coef_`` computed chunk by chunk, shape (n_samples, n_outputs)."""
@@ -178,9 +207,8 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         source = self._source(X, reset=False)
         coef = self.coef_.astype(self.input_weights_.dtype, copy=False)
         out = np.empty((source.n_samples, coef.shape[1]), dtype=coef.dtype)
-        for start, Xb in source.chunks(self.batch_size):
-            H = cluster_activation(Xb, self.input_weights_, self._bias, self._params)
-            out[start:start + Xb.shape[0]] = H @ coef
+        for start, Xb in self._blocks(source, coef.shape[1]):
+            out[start:start + Xb.shape[0]] = self._hidden(Xb) @ coef
         return out
 
     # -- helpers -------------------------------------------------------------
@@ -199,7 +227,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         return tags
 
 
-class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
+class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
     """Pure RNN-ELM classifier: random dense-cluster layer + closed-form readout.
 
     The hidden layer is ``H = zeta([X, zeta(0)] W)`` with random nonnegative
@@ -207,6 +235,12 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
     ``max_preactivation``; the readout solves ``(Phi + alpha I) beta = Psi``
     with ``Phi = H'H`` and ``Psi = H'Y`` (Y one-hot) accumulated in float64
     over chunks of ``batch_size`` rows, so ``H`` is never held whole.
+
+    ``predict_proba`` is the softmax of the readout scores at a temperature
+    fitted on leave-one-out scores of up to 1,000 training rows kept beside
+    the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
+    those rows to make the fitted model small, after which it predicts but
+    no longer learns (``partial_fit``) or re-solves (a new ``alpha``).
 
     Parameters
     ----------
@@ -264,39 +298,15 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
     """
 
     def _fit_targets(self, y, n_samples):
-        y = self._check_y(y, n_samples)
-        check_classification_targets(y)
-        binarizer = LabelBinarizer().fit(y)
-        return _one_hot(binarizer, y), {"_binarizer": binarizer, "classes_": binarizer.classes_}
+        return self._partial_fit_targets(y, n_samples, first=True)
+
+    def _new_sample(self, rng):
+        return RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
 
     def _partial_fit_targets(self, y, n_samples, first, classes=None):
-        y = self._check_y(y, n_samples)
-        check_classification_targets(y)
-        if first:
-            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            if classes is not None and not np.isin(np.unique(y), labels).all():
-                raise ValueError(f"y has labels not in classes={labels.tolist()}.")
-            binarizer = LabelBinarizer().fit(labels)
-            if len(binarizer.classes_) < 2:
-                raise ValueError(
-                    "The first call to partial_fit needs at least 2 classes; pass all "
-                    "labels with classes=."
-                )
-            return _one_hot(binarizer, y), {"_binarizer": binarizer,
-                                            "classes_": binarizer.classes_}
-        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()} differs from the classes of the "
-                f"first call to partial_fit: {self.classes_.tolist()}."
-            )
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y contains labels {unknown.tolist()} not seen in the first call to "
-                f"partial_fit (classes {self.classes_.tolist()}). Pass every label with "
-                "classes= on the first call."
-            )
-        return _one_hot(self._binarizer, y), {}
+        classes_, codes = encode_classes(y, classes=classes, n_samples=n_samples,
+                                         known=None if first else self.classes_)
+        return one_hot(codes, len(classes_)), {"classes_": classes_}
 
     def partial_fit(self, X, y, classes=None):
         """Accumulate one chunk of data; the readout is solved when next needed.
@@ -314,16 +324,6 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
         self
         """
         return super().partial_fit(X, y, classes=classes)
-
-    @staticmethod
-    def _check_y(y, n_samples):
-        y = column_or_1d(np.asarray(y), warn=True)
-        if y.shape[0] != n_samples:
-            raise ValueError(
-                f"Found input variables with inconsistent numbers of samples: "
-                f"[{n_samples}, {y.shape[0]}]"
-            )
-        return y
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes."""
@@ -344,6 +344,8 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     Same model and parameters as :class:`RNNELMClassifier`, with the targets
     fitted directly (no intercept: the readout acts on ``H`` alone, as in the
     paper).
+    ``compact()`` drops the stored sums to make the fitted model small (it
+    then predicts but no longer learns or re-solves).
 
     Attributes
     ----------
@@ -421,11 +423,10 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
         return out[:, 0] if self._y_ndim == 1 else out
 
 
-def _one_hot(binarizer, y):
-    """One-hot float64 targets, one column per class (two for binary problems)."""
-    Y = binarizer.transform(y).astype(np.float64)
-    if Y.shape[1] == 1:
-        Y = np.hstack([1.0 - Y, Y])
+def one_hot(codes, n_classes):
+    """One-hot float64 targets of class indices, shape (n_samples, n_classes)."""
+    Y = np.zeros((codes.shape[0], n_classes))
+    Y[np.arange(codes.shape[0]), codes] = 1.0
     return Y
 
 
@@ -441,6 +442,9 @@ def _cached_readout(estimator, accumulator):
     if accumulator.solved_for == (estimator.alpha, estimator.solver):
         return accumulator.solution(estimator.alpha, estimator.solver)
     t0 = time.perf_counter()
-    beta = accumulator.solution(estimator.alpha, estimator.solver)
+    # OpenBLAS's threaded Cholesky synchronizes its threads at every step and
+    # runs slower than one thread on a busy machine (benchmarks/README.md).
+    with single_thread():
+        beta = accumulator.solution(estimator.alpha, estimator.solver)
     estimator._log(f"solved readout in {time.perf_counter() - t0:.1f} s")
     return beta

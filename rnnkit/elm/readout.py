@@ -75,7 +75,17 @@ class GramAccumulator:
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_scratch"] = None  # workspace, not state
+        # only the upper triangle holds data: pickle it packed, column by column
+        state["phi"] = np.concatenate([self.phi[:j + 1, j] for j in range(self.phi.shape[0])])
         return state
+
+    def __setstate__(self, state):
+        packed = state["phi"]
+        n = int(round((np.sqrt(8 * packed.size + 1) - 1) / 2))
+        phi = np.zeros((n, n), dtype=np.float64, order="F")
+        for j in range(n):
+            phi[:j + 1, j] = packed[j * (j + 1) // 2:(j + 1) * (j + 2) // 2]
+        self.__dict__.update(state, phi=phi)
 
     @property
     def solved_for(self):
