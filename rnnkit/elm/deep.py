@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
 from ._stacked import ENCODERS, accumulate_readout, fit_stack
-from .estimators import _cached_readout, _one_hot
+from .estimators import _cv_results, _one_hot, _readout
 from .readout import SOLVERS, GramAccumulator
 
 _COMMON_CONSTRAINTS = {
@@ -21,7 +21,9 @@ _COMMON_CONSTRAINTS = {
     "fista_iter": [Interval(Integral, 0, None, closed="left")],
     "nmf_iter": [Interval(Integral, 0, None, closed="left")],
     "encoder_alpha": [Interval(Real, 0, None, closed="left")],
-    "alpha": [Interval(Real, 0, None, closed="left")],
+    "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+    "alphas": ["array-like", None],
+    "cv": [Interval(Integral, 2, None, closed="left"), None],
     "solver": [StrOptions(set(SOLVERS))],
     "gram_precision": [StrOptions({"float64", "mixed"})],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -121,7 +123,7 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         self._binarizer = binarizer
         self.classes_ = binarizer.classes_
         self._accumulator = GramAccumulator(model.n_features_out, max(len(self.classes_), 2),
-                                            self.gram_precision)
+                                            self.gram_precision, n_folds=self.cv)
 
     def _add(self, source, y):
         Y = _one_hot(self._binarizer, y)
@@ -152,11 +154,23 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
     def coef_(self):
         """Readout weights, shape (n_readout_inputs, n_classes).
 
-        Solved lazily, and again from the stored sums when ``alpha`` or
-        ``solver`` changed through ``set_params``.
+        Solved lazily, and again from the stored sums when ``alpha``,
+        ``alphas``, ``cv`` or ``solver`` changed through ``set_params``.
         """
         check_is_fitted(self, "model_")
-        return _cached_readout(self, self._accumulator)
+        return _readout(self, self._accumulator).coef
+
+    @property
+    def alpha_(self):
+        """Ridge term of the readout: the chosen one for ``alpha="auto"``."""
+        check_is_fitted(self, "model_")
+        return _readout(self, self._accumulator).alpha
+
+    @property
+    def cv_results_(self):
+        """Criterion over the candidate alphas (``alpha="auto"`` only), a dict of arrays."""
+        check_is_fitted(self, "model_")
+        return _cv_results(self, self._accumulator)
 
     @property
     def n_samples_seen_(self):
@@ -323,8 +337,8 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
     }
 
     def __init__(self, hidden_layers=(500,), n_hidden=8000, *, encoder="ridge", lam=1e-3,
-                 fista_iter=150, nmf_iter=200, encoder_alpha=0.3, alpha=1e-10,
-                 solver="cholesky", gram_precision="float64", batch_size=2000,
+                 fista_iter=150, nmf_iter=200, encoder_alpha=0.3, alpha="auto",
+                 alphas=None, cv=None, solver="cholesky", gram_precision="float64", batch_size=2000,
                  max_preactivation=0.1, cluster_size=20, interaction_prob=0.05,
                  lambda_plus=0.005, lambda_minus=0.005, firing_rate=0.001,
                  random_state=None, verbose=0):
@@ -336,6 +350,8 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         self.nmf_iter = nmf_iter
         self.encoder_alpha = encoder_alpha
         self.alpha = alpha
+        self.alphas = alphas
+        self.cv = cv
         self.solver = solver
         self.gram_precision = gram_precision
         self.batch_size = batch_size

@@ -22,7 +22,9 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
 
     _parameter_constraints = {
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "alphas": ["array-like", None],
+        "cv": [Interval(Integral, 2, None, closed="left"), None],
         "solver": [StrOptions(set(SOLVERS))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_preactivation": [Interval(Real, 0, None, closed="neither")],
@@ -30,12 +32,15 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         **CLUSTER_CONSTRAINTS,
     }
 
-    def __init__(self, n_hidden=1000, *, alpha=1e-6, solver="cholesky", batch_size=2000,
+    def __init__(self, n_hidden=1000, *, alpha="auto", alphas=None, cv=None,
+                 solver="cholesky", batch_size=2000,
                  max_preactivation=0.1, scale_rows=None, cluster_size=20,
                  interaction_prob=0.05, lambda_plus=0.005, lambda_minus=0.005,
                  firing_rate=0.001, random_state=None, verbose=0):
         self.n_hidden = n_hidden
         self.alpha = alpha
+        self.alphas = alphas
+        self.cv = cv
         self.solver = solver
         self.batch_size = batch_size
         self.max_preactivation = max_preactivation
@@ -72,7 +77,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         targets, target_attrs = self._fit_targets(y, source.n_samples)
         state = self._new_state(source, targets)
         self._accumulate(state, source, targets)
-        state["accumulator"].solution(self.alpha, self.solver)
+        _readout(self, state["accumulator"])
         self._commit(state, source, target_attrs)
         return self
 
@@ -124,7 +129,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
             "weights": weights,
             "scale": scale,
             "scale_rows": min(scale_stop, source.n_samples),
-            "accumulator": GramAccumulator(self.n_hidden, targets.shape[1]),
+            "accumulator": GramAccumulator(self.n_hidden, targets.shape[1], n_folds=self.cv),
         }
 
     def _accumulate(self, state, source, targets):
@@ -153,11 +158,23 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         """Output weights, shape (n_hidden, n_outputs).
 
         Solved lazily after ``partial_fit``, and again from the stored sums
-        when ``alpha`` or ``solver`` changed through ``set_params`` (so tuning
-        them needs no new pass over the data).
+        when ``alpha``, ``alphas``, ``cv`` or ``solver`` changed through
+        ``set_params`` (so tuning them needs no new pass over the data).
         """
         check_is_fitted(self, "input_weights_")
-        return _cached_readout(self, self._accumulator)
+        return _readout(self, self._accumulator).coef
+
+    @property
+    def alpha_(self):
+        """Ridge term of the readout: the chosen one for ``alpha="auto"``."""
+        check_is_fitted(self, "input_weights_")
+        return _readout(self, self._accumulator).alpha
+
+    @property
+    def cv_results_(self):
+        """Criterion over the candidate alphas (``alpha="auto"`` only), a dict of arrays."""
+        check_is_fitted(self, "input_weights_")
+        return _cv_results(self, self._accumulator)
 
     @property
     def n_samples_seen_(self):
@@ -436,11 +453,16 @@ def _check_y_given(estimator, y):
         )
 
 
-def _cached_readout(estimator, accumulator):
-    """The accumulator's solution for the estimator's alpha and solver, logging a new solve."""
-    if accumulator.solved_for == (estimator.alpha, estimator.solver):
-        return accumulator.solution(estimator.alpha, estimator.solver)
-    t0 = time.perf_counter()
-    beta = accumulator.solution(estimator.alpha, estimator.solver)
-    estimator._log(f"solved readout in {time.perf_counter() - t0:.1f} s")
-    return beta
+def _readout(estimator, accumulator):
+    """The accumulator's :class:`~rnnkit.elm.readout.Readout` for the estimator's settings."""
+    return accumulator.readout(estimator.alpha, estimator.solver, estimator.alphas,
+                               estimator.cv, log=estimator._log)
+
+
+def _cv_results(estimator, accumulator):
+    results = _readout(estimator, accumulator).cv_results
+    if results is None:
+        raise AttributeError(f"{type(estimator).__name__} has cv_results_ only with "
+                             f"alpha='auto' and solver='cholesky' (alpha={estimator.alpha!r}, "
+                             f"solver={estimator.solver!r}).")
+    return results
