@@ -276,19 +276,15 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         98.79 %.  A larger value smooths the code and lowers its contrast,
         which a large readout ``alpha`` or few rows punish (digits, 400 rows,
         ``alpha`` 1e-3: 3.0 scored below 0.3), hence the default 0.3.
-    alpha : float, default=1e-10
+    alpha : float or "auto", default="auto"
         Ridge term of the readout (the paper's 1/kappa), absolute: added to
         the diagonal of ``Phi = H'H``, whose entries grow with the number of
-        rows.  The ``zeta`` outputs of the encoders and of the random layer
-        vary by a few percent around a large common level, so what separates
-        the classes lies in directions of ``Phi`` with tiny eigenvalues, and a
-        ridge of 1e-7 (the skelm-style default, and the paper's kappa read as
-        ``1/kappa = 1e-7``) wipes most of them out.  On a 50k/10k split of the
-        MNIST training rows (Classifier-1 with standard FISTA, 784-500-8000)
-        validation accuracy was 97.18 / 97.86 / 98.34 / 98.37 / 98.35 /
-        98.34 % for 1e-7 / 1e-8 / 1e-9 / 1e-10 / 1e-11 / 1e-12; the test set
-        agreed (Classifier-1 with the reference loop: 97.42 % at 1e-7, 98.74 %
-        at 1e-10).  On small data sets a larger ridge can do better.
+        rows.  ``"auto"`` chooses it from the sums among ``alphas`` (see
+        :class:`rnnkit.RNNELMClassifier`).  The ``zeta`` outputs of the
+        encoders and of the random layer vary by a few percent around a
+        large common level, so what separates the classes lies in directions
+        of ``Phi`` with tiny eigenvalues, which only a small alpha keeps.
+    alphas, cv : see :class:`rnnkit.RNNELMClassifier`
     solver : {"cholesky", "pinv"}, default="cholesky"
         Readout solver (see :class:`rnnkit.RNNELMClassifier`).
     gram_precision : {"float64", "mixed"}, default="float64"
@@ -314,6 +310,10 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         weight matrices of layer i, shape (n_in + 1, n_units).
     coef_ : ndarray of shape (n_hidden, n_classes)
         Readout weights (``n_classes`` is 2 for binary problems).
+    alpha_ : float
+    cv_results_ : dict of ndarray
+        The readout's ridge term and, for ``alpha="auto"``, the criterion
+        over the candidates (see :class:`rnnkit.RNNELMClassifier`).
     n_samples_seen_ : int
     n_features_in_ : int
 

@@ -229,15 +229,36 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
     ----------
     n_hidden : int, default=1000
         Number of clusters in the hidden layer (the paper's hidden width).
-    alpha : float, default=1e-6
+    alpha : float or "auto", default="auto"
         Ridge term added to the diagonal of ``Phi`` (the paper's 1/kappa).
-        1e-6 scored best of 1e-9..1e-3 on MNIST with 10,000 clusters
-        (benchmarks/README.md).
+        ``"auto"`` chooses it among ``alphas`` from the accumulated sums,
+        with no further pass over the data, by cross-validating the squared
+        error of the readout (one-hot targets for a classifier); the choice
+        is ``alpha_``.  A float fixes it.
+    alphas : array-like of shape (n_alphas,) or None, default=None
+        Candidate ridge terms for ``alpha="auto"``.  None: the 57 values
+        ``10**-15, 10**-14.75, ..., 10**-1`` times the mean diagonal entry
+        ``trace(Phi) / n_hidden`` of the sums, so the grid follows the
+        number of rows and the scale of the hidden layer.
+    cv : int or None, default=None
+        Criterion of ``alpha="auto"``.  None: generalized cross-validation
+        (Golub, Heath & Wahba 1979), for every candidate from one
+        tridiagonalization of ``Phi`` (about four times the work of a
+        Cholesky factorization).  An int K >= 2: K-fold cross-validation,
+        exact from per-fold sums; rows go to folds by a fixed hash of their
+        position in the training stream (so ``partial_fit`` chunks give the
+        same folds), the model keeps K more ``n_hidden x n_hidden`` sums and
+        choosing costs about K tridiagonalizations.  Changing ``cv`` to
+        another K after fitting needs a new fit.
     solver : {"cholesky", "pinv"}, default="cholesky"
-        ``"cholesky"``: ridge solve by Cholesky factorization, falling back to
-        an eigendecomposition with a warning if ``Phi + alpha I`` is not
-        positive definite.  ``"pinv"``: the reference code's unregularized
-        minimum-norm solution ``pinv(H) Y``, computed from ``Phi``.
+        ``"cholesky"``: the ridge solve.  A float alpha is solved by Cholesky
+        factorization (or in the tridiagonal basis of ``Phi`` when that
+        exists or ``Phi + alpha I`` is not numerically positive definite;
+        below the rounding noise of the sums alpha is then raised, with a
+        warning, to the smallest value they resolve); ``"auto"`` solves in
+        the tridiagonal basis that chose alpha.  ``"pinv"``: the reference
+        code's unregularized minimum-norm solution ``pinv(H) Y``, computed
+        from ``Phi`` (``alpha``, ``alphas`` and ``cv`` are ignored).
     batch_size : int, default=2000
         Rows per chunk when accumulating and predicting.
     max_preactivation : float, default=0.1
@@ -266,6 +287,18 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
         Rows the scale was computed from.
     coef_ : ndarray of shape (n_hidden, n_classes)
         Readout weights (solved lazily after ``partial_fit``).
+    alpha_ : float
+        Ridge term of the readout: the chosen one for ``alpha="auto"``, 0
+        for ``solver="pinv"``.
+    cv_results_ : dict of ndarray
+        Only for ``alpha="auto"`` (with ``solver="cholesky"``), one entry
+        per candidate: ``param_alpha``; ``mean_test_score``, minus the
+        estimated mean squared error per target entry (the GCV estimate, or
+        the mean over folds); ``rank_test_score`` (1 for the chosen alpha);
+        with GCV ``effective_dof`` (``trace(H (Phi + alpha I)^-1 H')``) and
+        ``mean_train_score``; with K folds ``split0_test_score``, ... and
+        ``std_test_score``.  NaN where ``Phi + alpha I`` is not numerically
+        positive definite.
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -358,7 +391,8 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
 class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     """Pure RNN-ELM regressor: random dense-cluster layer + closed-form ridge readout.
 
-    Same model and parameters as :class:`RNNELMClassifier`, with the targets
+    Same model and parameters as :class:`RNNELMClassifier` (``alpha="auto"``
+    cross-validates the squared error of the targets), with the targets
     fitted directly (no intercept: the readout acts on ``H`` alone, as in the
     paper).
 
@@ -368,6 +402,9 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     preactivation_scale_ : float
     n_scale_rows_ : int
     coef_ : ndarray of shape (n_hidden, n_targets)
+    alpha_ : float
+    cv_results_ : dict of ndarray
+        See :class:`RNNELMClassifier`.
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -378,7 +415,7 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.random((500, 3))
     >>> y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
-    >>> reg = RNNELMRegressor(200, alpha=1e-6, random_state=0).fit(X[:400], y[:400])
+    >>> reg = RNNELMRegressor(200, random_state=0).fit(X[:400], y[:400])
     >>> reg.score(X[400:], y[400:]) > 0.95
     True
     """

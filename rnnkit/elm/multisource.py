@@ -66,6 +66,9 @@ gram_precision, batch_size, max_preactivation : \
     model_ : LayerStack
         ``model_.layers[0]`` is the :class:`SourceJoin` of the stacks.
     coef_ : ndarray of shape (n_readout_inputs, n_classes)
+    alpha_ : float
+    cv_results_ : dict of ndarray
+        See :class:`rnnkit.elm.deep.DeepRNNELMClassifier`.
     n_samples_seen_ : int
     n_features_in_ : int
 
