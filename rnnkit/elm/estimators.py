@@ -247,8 +247,9 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
         Cholesky factorization).  An int K >= 2: K-fold cross-validation,
         exact from per-fold sums; rows go to folds by a fixed hash of their
         position in the training stream (so ``partial_fit`` chunks give the
-        same folds), the model keeps K more ``n_hidden x n_hidden`` sums and
-        choosing costs about K tridiagonalizations.  Changing ``cv`` to
+        same folds), the model keeps K more ``n_hidden x n_hidden`` sums,
+        choosing costs about K tridiagonalizations, and the default grid is
+        thinned to one value per decade.  Changing ``cv`` to
         another K after fitting needs a new fit.
     solver : {"cholesky", "pinv"}, default="cholesky"
         ``"cholesky"``: the ridge solve.  A float alpha is solved by Cholesky

@@ -33,6 +33,10 @@ SOLVERS = ("cholesky", "pinv")
 #: the number of rows and the scale of the hidden layer): 10^-15 ... 10^-1,
 #: four points per decade.
 RELATIVE_ALPHAS = np.logspace(-15, -1, 57)
+#: K-fold cross-validation scores every KFOLD_STEP-th default candidate (one
+#: per decade): each costs two applications of a fold's reflectors and a
+#: product with its sums, O(L^2 k), per fold.
+KFOLD_STEP = 4
 
 
 class Readout(NamedTuple):
@@ -186,7 +190,8 @@ class GramAccumulator:
             ignored).
         alphas : array-like of shape (n_alphas,) or None
             Positive candidate ridge terms; None for :data:`RELATIVE_ALPHAS`
-            times ``trace(Phi) / L``.
+            times ``trace(Phi) / L`` (every :data:`KFOLD_STEP`-th of them
+            with K folds).
         cv : int or None
             None: generalized cross-validation from one tridiagonalization
             of Phi.  An int K: K-fold cross-validation from the per-fold sums
@@ -303,11 +308,12 @@ class GramAccumulator:
                 self.phi[np.diag_indices_from(self.phi)] = diagonal
         return self._path
 
-    def _grid(self, alphas):
+    def _grid(self, alphas, step=1):
+        """The candidates: ``alphas``, or every ``step``-th default value."""
         if alphas is not None:
             return np.asarray(alphas, dtype=np.float64)
         scale = np.trace(self.phi) / max(self.phi.shape[0], 1)
-        return RELATIVE_ALPHAS * (scale if scale > 0 else 1.0)
+        return RELATIVE_ALPHAS[::step] * (scale if scale > 0 else 1.0)
 
     def _gcv_readout(self, alphas):
         grid = self._grid(alphas)
@@ -327,7 +333,7 @@ class GramAccumulator:
         return Readout(beta, used, results)
 
     def _kfold_readout(self, alphas):
-        grid = self._grid(alphas)
+        grid = self._grid(alphas, step=KFOLD_STEP)
         scores = np.full((self.n_folds, grid.size), np.nan)
         for f, part in enumerate(self.folds):
             scores[f] = part._validation_scores(self, grid)

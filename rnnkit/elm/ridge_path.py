@@ -20,8 +20,11 @@ factorization, once for every alpha.  It overwrites only the strict lower
 triangle and the diagonal of its workspace (the reflectors are kept there),
 so the accumulator's upper triangle is untouched.
 """
+import ctypes
+import functools
+
 import numpy as np
-from numba import njit
+from numba.extending import get_cython_function_address
 from scipy.linalg import lapack
 
 __all__ = ["RidgePath", "gcv_scores"]
@@ -148,7 +151,7 @@ def gcv_scores(rss, df, n_samples, n_targets):
 
 
 def apply_reflectors(work, tau, X, transpose):
-    """``Q' X`` (``transpose=True``) or ``Q X``, Q from ``dsytrd(lower=1)``.
+    """``Q' X`` (``transpose=True``) or ``Q X``, Q from ``dsytrd(lower=1)`` (LAPACK ``dormtr``).
 
     Parameters
     ----------
@@ -163,24 +166,39 @@ def apply_reflectors(work, tau, X, transpose):
     ndarray of shape (L, k), Fortran order, float64 (a new array)
     """
     out = np.array(X, dtype=np.float64, order="F", copy=True)
-    _apply_reflectors(work, tau, out, transpose)
+    m, n = out.shape
+    if m == 0 or n == 0:
+        return out
+    trans = b"T" if transpose else b"N"
+    tau = np.ascontiguousarray(tau, dtype=np.float64)
+    info = ctypes.c_int(0)
+    query = np.empty(1)
+    for lwork, buffer in ((-1, query), (None, None)):
+        if lwork is None:
+            lwork = max(int(query[0]), 1)
+            buffer = np.empty(lwork)
+        _dormtr()(b"L", b"L", trans, _int(m), _int(n), _ptr(work), _int(work.shape[0]),
+                  _ptr(tau), _ptr(out), _int(m), _ptr(buffer), _int(lwork), ctypes.byref(info))
+        if info.value != 0:  # pragma: no cover - only for invalid arguments
+            raise RuntimeError(f"dormtr failed with info={info.value}")
     return out
 
 
-@njit(cache=True, nogil=True)
-def _apply_reflectors(a, tau, x, transpose):
-    n = a.shape[0]
-    k = x.shape[1]
-    for step in range(n - 1):
-        i = step if transpose else n - 2 - step
-        t = tau[i]
-        if t == 0.0:
-            continue
-        for c in range(k):
-            s = x[i + 1, c]
-            for r in range(i + 2, n):
-                s += a[r, i] * x[r, c]
-            s *= t
-            x[i + 1, c] -= s
-            for r in range(i + 2, n):
-                x[r, c] -= s * a[r, i]
+@functools.cache
+def _dormtr():
+    """LAPACK ``dormtr`` from SciPy's Cython LAPACK (SciPy's Python wrappers omit it)."""
+    address = get_cython_function_address("scipy.linalg.cython_lapack", "dormtr")
+    integer = ctypes.POINTER(ctypes.c_int)
+    double = ctypes.POINTER(ctypes.c_double)
+    text = ctypes.c_char_p
+    prototype = ctypes.CFUNCTYPE(None, text, text, text, integer, integer, double, integer,
+                                 double, double, integer, double, integer, integer)
+    return prototype(address)
+
+
+def _int(value):
+    return ctypes.byref(ctypes.c_int(value))
+
+
+def _ptr(array):
+    return array.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
