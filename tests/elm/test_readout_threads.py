@@ -21,11 +21,11 @@ def digits():
 
 
 ESTIMATORS = {
-    "classifier": lambda: RNNELMClassifier(300, alpha=1e-3, random_state=0),
-    "regressor": lambda: RNNELMRegressor(300, alpha=1e-3, random_state=0),
-    "deep": lambda: DeepRNNELMClassifier((40,), n_hidden=300, alpha=1e-3, fista_iter=5,
+    "classifier": lambda: RNNELMClassifier(200, alpha=1e-3, random_state=0),
+    "regressor": lambda: RNNELMRegressor(200, alpha=1e-3, random_state=0),
+    "deep": lambda: DeepRNNELMClassifier((40,), n_hidden=200, alpha=1e-3, fista_iter=5,
                                          random_state=0),
-    "multisource": lambda: MultiSourceRNNELMClassifier(2, hidden_layers=(20,), n_hidden=300,
+    "multisource": lambda: MultiSourceRNNELMClassifier(2, hidden_layers=(20,), n_hidden=200,
                                                        alpha=1e-3, random_state=0),
 }
 
@@ -65,7 +65,7 @@ def test_concurrent_predictions_after_partial_fit_and_set_params(digits, name):
     extra = {"classes": np.unique(y)} if name != "regressor" else {}
     estimator = ESTIMATORS[name]()
     estimator.partial_fit(X[:900], target[:900], **extra)
-    for trial, alpha in enumerate([1e-3, 1e-2, 1e-4]):
+    for trial, alpha in enumerate([1e-3, 1e-2, "auto"]):
         if trial:  # a new alpha: every reader races to re-solve from the stored sums
             estimator.set_params(alpha=alpha)
         else:  # fresh sums: the first readers race to solve them
