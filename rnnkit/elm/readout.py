@@ -462,28 +462,26 @@ def _pinv_solve(phi, psi):
     return _eigh_solve(phi, psi, 0.0)
 
 
-@njit(cache=True)
 def _mirror_upper_to_lower(a):
     """Copy the strict upper triangle of the square array ``a`` into its lower one."""
-    n = a.shape[0]
-    block = 64
-    for i0 in range(0, n, block):
-        for j0 in range(i0, n, block):
-            for i in range(i0, min(i0 + block, n)):
-                for j in range(max(j0, i + 1), min(j0 + block, n)):
-                    a[j, i] = a[i, j]
+    _lower_from_upper(a, a, False)
+
+
+def _mirror_difference_to_lower(total, part):
+    """``part``'s strict lower triangle := strict upper of ``total - part``, transposed."""
+    _lower_from_upper(part, total, True)
 
 
 @njit(cache=True)
-def _mirror_difference_to_lower(total, part):
-    """``part``'s strict lower triangle := strict upper of ``total - part``, transposed."""
-    n = part.shape[0]
+def _lower_from_upper(dst, src, subtract):
+    """``dst[j, i] = src[i, j] - (dst[i, j] if subtract else 0)`` for ``i < j``, in blocks."""
+    n = dst.shape[0]
     block = 64
     for i0 in range(0, n, block):
         for j0 in range(i0, n, block):
             for i in range(i0, min(i0 + block, n)):
                 for j in range(max(j0, i + 1), min(j0 + block, n)):
-                    part[j, i] = total[i, j] - part[i, j]
+                    dst[j, i] = src[i, j] - dst[i, j] if subtract else src[i, j]
 
 
 @njit(cache=True)
