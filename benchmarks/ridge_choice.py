@@ -20,9 +20,17 @@ except MNIST (the spec's /255, per-sample z-score, global scaling).
 2,000 and the 500 test rows (2,500 rows: the 500-row test file alone is too
 small to rank alphas).
 
+``--cliff``: the solve at a tiny fixed alpha, where ``Phi + alpha I`` is not
+numerically positive definite (a deep classifier wider than its training
+set), by the former fallback (a full eigendecomposition, dropping eigenvalues
+below ``L eps max(eigenvalue)``) and by the current one (the tridiagonal
+path, alpha raised to the smallest value the sums resolve), against a
+Cholesky solve at a larger alpha and the chosen ``alpha="auto"``.
+
 Usage::
 
     python benchmarks/ridge_choice.py --data ../shared/data --only covtype:2000 higgs5k:2000 mnist:2000
+    python benchmarks/ridge_choice.py --data ../shared/data --cliff
 """
 import argparse
 import copy
@@ -114,12 +122,63 @@ def study(name, width, data):
             "gcv_time": gcv_time, "kfold_time": kfold_time, "n_train": len(y)}
 
 
+def cliff(data, n_train, width, alphas):
+    """Fixed tiny alphas on a deep classifier wider than its data: old and new fallbacks."""
+    import warnings
+
+    from rnnkit.elm.deep import DeepRNNELMClassifier
+    from rnnkit.elm.readout import _eigh_solve
+
+    X, y, Xt, yt = load("mnist", data)
+    X, y = X[:n_train].astype(np.float32), y[:n_train]
+    clf = DeepRNNELMClassifier((200,), n_hidden=width, alpha=1e-8, random_state=0).fit(X, y)
+    H = clf.transform_hidden(Xt.astype(np.float32))
+    labels = np.searchsorted(clf.classes_, yt)
+
+    def accuracy(coef):
+        return 100 * float(np.mean(np.argmax(H @ coef.astype(H.dtype), 1) == labels))
+
+    accumulator = clf._accumulator
+    print(f"deep classifier 784-200-{width}, {n_train} MNIST rows, float32 input; "
+          f"load {os.getloadavg()[0]:.1f}")
+    t0 = time.perf_counter()
+    coef = clf.coef_
+    print(f"  Cholesky at alpha 1e-08: {time.perf_counter() - t0:6.2f} s, {accuracy(coef):.2f} %")
+    for alpha in alphas:
+        t0 = time.perf_counter()
+        old = _eigh_solve(accumulator.phi, accumulator.psi, alpha)
+        old_time = time.perf_counter() - t0
+        fresh = copy.deepcopy(clf)  # no tridiagonalization held yet
+        fresh.set_params(alpha=alpha)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            coef = fresh.coef_
+        new_time = time.perf_counter() - t0
+        said = "; ".join(str(w.message).split(";")[0] for w in caught)
+        print(f"  alpha {alpha:.0e}: former eigh fallback {old_time:6.2f} s, {accuracy(old):.2f} %"
+              f" | now {new_time:6.2f} s, {accuracy(coef):.2f} % at alpha_ {fresh.alpha_:.2g}"
+              f" ({said or 'no warning'})")
+        del fresh
+    clf.set_params(alpha="auto")
+    t0 = time.perf_counter()
+    coef = clf.coef_
+    print(f"  alpha='auto': {time.perf_counter() - t0:6.2f} s, {accuracy(coef):.2f} % at "
+          f"alpha_ {clf.alpha_:.2g}; load {os.getloadavg()[0]:.1f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=DEFAULT_DATA, help="the shared data folder")
     parser.add_argument("--only", nargs="+", default=list(DEFAULT_RUNS),
                         help="runs as name:width (default: %(default)s)")
+    parser.add_argument("--cliff", action="store_true",
+                        help="only the tiny fixed alpha study (deep classifier, MNIST)")
+    parser.add_argument("--cliff-rows", type=int, default=3000)
+    parser.add_argument("--cliff-width", type=int, default=4000)
     args = parser.parse_args()
+    if args.cliff:
+        return cliff(args.data, args.cliff_rows, args.cliff_width, [1e-10, 1e-12, 1e-14])
     print(f"load average {os.getloadavg()[0]:.1f} at start; alphas relative to trace(Phi)/L; "
           "test accuracy % (test MSE per entry)")
     for run in args.only:

@@ -298,8 +298,9 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
         the mean over folds); ``rank_test_score`` (1 for the chosen alpha);
         with GCV ``effective_dof`` (``trace(H (Phi + alpha I)^-1 H')``) and
         ``mean_train_score``; with K folds ``split0_test_score``, ... and
-        ``std_test_score``.  NaN where ``Phi + alpha I`` is not numerically
-        positive definite.
+        ``std_test_score``.  NaN for candidates the float64 sums do not
+        resolve: below ten times the size of the most negative computed
+        eigenvalue of ``Phi`` (rounding noise).
     n_samples_seen_ : int
     n_features_in_ : int
 

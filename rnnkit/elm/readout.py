@@ -369,9 +369,10 @@ class GramAccumulator:
             path = RidgePath(self.phi, total.psi - self.psi)
             self.phi[np.diag_indices_from(self.phi)] = diagonal
             n_entries = self.n_samples * self.psi.shape[1]
+            floor = path.min_alpha()
             for i, alpha in enumerate(grid):
-                B = path.tridiagonal_coefficients(alpha) if alpha > 0 else None
-                if B is None:
+                usable = alpha > 0 and alpha >= floor
+                if not usable or path.tridiagonal_coefficients(alpha) is None:
                     continue
                 beta = path.solve(alpha)[0]
                 # phi's upper triangle and (restored) diagonal are Phi_fold

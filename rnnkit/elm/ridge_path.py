@@ -27,7 +27,11 @@ import numpy as np
 from numba.extending import get_cython_function_address
 from scipy.linalg import lapack
 
-__all__ = ["RidgePath", "gcv_scores"]
+__all__ = ["RidgePath", "gcv_scores", "NOISE_MARGIN"]
+
+#: An alpha counts as resolved by the sums when it is at least this many times
+#: the size of the most negative computed eigenvalue of Phi (rounding noise).
+NOISE_MARGIN = 10.0
 
 
 class RidgePath:
@@ -76,13 +80,15 @@ class RidgePath:
         return self.diagonal.shape[0]
 
     def min_alpha(self):
-        """``max(-min(eigenvalues), 0)``: below it ``T + alpha I`` is not positive definite.
+        """Smallest alpha whose ridge the float64 sums resolve.
 
-        The accumulated Phi is positive semidefinite; a negative computed
-        eigenvalue is rounding noise, and alphas below its size are not
-        resolved by the float64 sums.
+        The accumulated Phi is positive semidefinite, so a negative computed
+        eigenvalue is rounding noise, and so are eigenvalues of its size:
+        an alpha that does not dominate them (by :data:`NOISE_MARGIN`) gives
+        a solution, training residual and degrees of freedom made of noise.
+        0 when every computed eigenvalue is positive.
         """
-        return max(-float(self.eigenvalues[0]), 0.0)
+        return NOISE_MARGIN * max(-float(self.eigenvalues[0]), 0.0)
 
     def tridiagonal_coefficients(self, alpha):
         """``B = (T + alpha I)^-1 Q' Psi``, shape (L, k), or None if not positive definite."""
@@ -98,15 +104,16 @@ class RidgePath:
         beta : ndarray of shape (L, k)
             ``(Phi + a I)^-1 Psi``.
         a : float
-            ``alpha``, or, when ``Phi + alpha I`` is not numerically positive
-            definite, the first of ``max(2 alpha, 2 min_alpha())`` doubled
-            again and again that makes it so.
+            ``alpha`` if ``Phi + alpha I`` is numerically positive definite;
+            otherwise the first of :meth:`min_alpha` (or a tiny multiple of
+            the largest eigenvalue if that is 0), doubled again and again,
+            that makes it so.
         """
         B = self.tridiagonal_coefficients(alpha)
         used = alpha
         if B is None:
             scale = max(abs(float(self.eigenvalues[-1])), np.finfo(np.float64).tiny)
-            used = max(2.0 * alpha, 2.0 * self.min_alpha(), np.finfo(np.float64).eps ** 2 * scale)
+            used = max(alpha, self.min_alpha(), np.finfo(np.float64).eps ** 2 * scale)
             while (B := self.tridiagonal_coefficients(used)) is None:
                 used *= 2.0
         return apply_reflectors(self._work, self._tau, B, transpose=False), used
@@ -123,13 +130,18 @@ class RidgePath:
         Returns
         -------
         rss, df : ndarray of shape (n_alphas,)
-            NaN where ``Phi + alpha I`` is not numerically positive definite.
+            NaN below :meth:`min_alpha` and where ``Phi + alpha I`` is not
+            numerically positive definite.
         """
-        s = np.maximum(self.eigenvalues, 0.0)
+        # eigenvalues within the rounding noise count as the zeros they stand for
+        noise = self.min_alpha() / NOISE_MARGIN
+        s = np.where(self.eigenvalues > noise, self.eigenvalues, 0.0)
         rss = np.full(len(alphas), np.nan)
         df = np.full(len(alphas), np.nan)
+        floor = self.min_alpha()
         for i, alpha in enumerate(alphas):
-            B = self.tridiagonal_coefficients(alpha) if alpha > 0 else None
+            usable = alpha > 0 and alpha >= floor
+            B = self.tridiagonal_coefficients(alpha) if usable else None
             if B is None:
                 continue
             rss[i] = sum_sq - np.sum(B * self.projected) - alpha * np.sum(B * B)
@@ -140,13 +152,15 @@ class RidgePath:
 def gcv_scores(rss, df, n_samples, n_targets):
     """Generalized cross-validation estimate of the mean squared error per target entry.
 
-    ``GCV = (RSS / n) / (1 - df / n)^2 / k``; NaN where it is undefined
-    (``df >= n``, a negative residual from rounding, or a NaN input).
+    ``GCV = (RSS / n) / (1 - df / n)^2 / k``; NaN where it is undefined or
+    made of rounding errors: less than one residual degree of freedom left
+    (``df > n - 1``, a fit that interpolates the training rows, where both
+    RSS and ``1 - df / n`` vanish), a negative residual, or a NaN input.
     """
     rss, df = np.asarray(rss, dtype=np.float64), np.asarray(df, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         gcv = (rss / n_samples) / (1.0 - df / n_samples) ** 2 / n_targets
-    gcv[~(df < n_samples) | ~(rss >= 0)] = np.nan
+    gcv[~(df <= n_samples - 1) | ~(rss >= 0)] = np.nan
     return gcv
 
 

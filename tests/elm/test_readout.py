@@ -264,3 +264,25 @@ def test_pickle_keeps_sums_and_solution_and_a_working_lock():
     copy.add(H[:5], Y[:5])
     expected = _ridge(np.vstack([H, H[:5]]), np.vstack([Y, Y[:5]]), 1e-2)
     np.testing.assert_allclose(copy.readout(1e-2).coef, expected, rtol=1e-9)
+
+
+def test_gcv_ignores_alphas_below_the_rounding_noise_when_wider_than_the_data():
+    # more units than rows: Phi is singular, its computed null eigenvalues are noise of
+    # either sign, and a ridge below their size interpolates rounding errors
+    rng = np.random.default_rng(13)
+    H = 0.5 + 0.05 * rng.random((40, 70))
+    Y = np.eye(4)[rng.integers(0, 4, 40)]
+    acc = _accumulate(H, Y, 15)
+    readout = acc.readout("auto")
+    path = acc._ridge_path()
+    assert path.eigenvalues[0] < 0
+    grid, score = readout.cv_results["param_alpha"], readout.cv_results["mean_test_score"]
+    floor = 10 * -path.eigenvalues[0]
+    assert np.isnan(score[grid < floor]).all() and np.isfinite(score).sum() > 10
+    assert readout.alpha >= floor
+    U, sigma, _ = np.linalg.svd(H, full_matrices=False)  # accurate: no Gram matrix
+    for j in np.flatnonzero(np.isfinite(score))[::6]:
+        shrink = sigma ** 2 / (sigma ** 2 + grid[j])
+        residual = Y - U @ (shrink[:, None] * (U.T @ Y))
+        gcv = np.mean(residual ** 2) / (1 - shrink.sum() / 40) ** 2
+        assert -score[j] == pytest.approx(gcv, rel=1e-6)
