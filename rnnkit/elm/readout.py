@@ -337,11 +337,7 @@ class GramAccumulator:
         scores = np.full((self.n_folds, grid.size), np.nan)
         for f, part in enumerate(self.folds):
             scores[f] = part._validation_scores(self, grid)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-            mean = np.nanmean(scores, axis=0) if scores.size else np.full(grid.size, np.nan)
-            std = np.nanstd(scores, axis=0) if scores.size else np.full(grid.size, np.nan)
-        mean[np.isnan(scores).any(axis=0)] = np.nan
+        mean, std = scores.mean(axis=0), scores.std(axis=0)  # NaN unless every fold scored
         results = {"param_alpha": grid,
                    **{f"split{f}_test_score": scores[f] for f in range(self.n_folds)},
                    "mean_test_score": mean, "std_test_score": std,
@@ -371,10 +367,11 @@ class GramAccumulator:
             n_entries = self.n_samples * self.psi.shape[1]
             floor = path.min_alpha()
             for i, alpha in enumerate(grid):
-                usable = alpha > 0 and alpha >= floor
-                if not usable or path.tridiagonal_coefficients(alpha) is None:
+                if not alpha >= max(floor, np.finfo(np.float64).tiny):
                     continue
-                beta = path.solve(alpha)[0]
+                beta, used = path.solve(alpha)
+                if used != alpha:  # not positive definite
+                    continue
                 # phi's upper triangle and (restored) diagonal are Phi_fold
                 quadratic = np.sum(beta * blas.dsymm(1.0, self.phi, beta, side=0, lower=0))
                 error = self.sum_sq - 2.0 * np.sum(beta * self.psi) + quadratic
