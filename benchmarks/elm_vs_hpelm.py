@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "data")
 
 #: Repeats per data set when --repeats is not given (fewer for the larger sets).
-REPEATS = {"digits": 10, "breast_cancer": 10, "wine": 10, "covtype": 5, "higgs": 5, "mnist": 1}
+REPEATS = {"digits": 20, "breast_cancer": 20, "wine": 20, "covtype": 5, "higgs": 5, "mnist": 1}
 
 #: (data set, width) pairs run by default.
 DEFAULT_RUNS = ("digits:500", "digits:1000", "breast_cancer:100", "breast_cancer:300",
@@ -110,6 +110,13 @@ def warm_up():
     RNNELMClassifier(8).fit(rng.random((50, 4)), np.arange(50) % 2)
 
 
+def _paired(a, b):
+    """Mean paired difference in points, with its standard error over the repeats."""
+    diff = 100 * (a - b)
+    error = diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1 else float("nan")
+    return f"{diff.mean():+.2f} ± {error:.2f}"
+
+
 def _auc(y, scores):
     if scores.ndim != 1:
         return float("nan")
@@ -129,7 +136,7 @@ def main():
     warm_up()
     print(f"load average {os.getloadavg()[0]:.1f} at start; "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, cpus={os.cpu_count()}")
-    print(f"{'data':<14} {'width':>6} {'rnnkit acc':>15} {'hpelm acc':>15} {'diff':>7} "
+    print(f"{'data':<14} {'width':>6} {'rnnkit acc':>15} {'hpelm acc':>15} {'diff ± s.e.':>14} "
           f"{'rnnkit AUC':>10} {'hpelm AUC':>10} {'fit ratio':>9} {'alpha_ (median)':>15} "
           f"{'n':>3}")
     for run in args.only:
@@ -146,13 +153,14 @@ def main():
         print(f"{name:<14} {width:>6} "
               f"{100 * mine['accuracy'].mean():>8.2f} ± {100 * mine['accuracy'].std():4.2f} "
               f"{100 * peer['accuracy'].mean():>8.2f} ± {100 * peer['accuracy'].std():4.2f} "
-              f"{100 * (mine['accuracy'] - peer['accuracy']).mean():>+7.2f} "
+              f"{_paired(mine['accuracy'], peer['accuracy']):>14} "
               f"{mine['auc'].mean():>10.4f} {peer['auc'].mean():>10.4f} "
               f"{mine['fit_time'].sum() / peer['fit_time'].sum():>9.2f} "
               f"{np.median(mine['alpha']):>15.3g} {repeats:>3}", flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at end; accuracy: mean ± std over the "
-          "repeats (new split where there is one, new weights); fit ratio: total rnnkit fit "
-          "time / total hpelm fit time")
+          "repeats (new split where there is one, new weights); diff: mean paired difference "
+          "rnnkit - hpelm and its standard error; fit ratio: total rnnkit fit time / total "
+          "hpelm fit time")
 
 
 if __name__ == "__main__":
