@@ -249,8 +249,8 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
         position in the training stream (so ``partial_fit`` chunks give the
         same folds), the model keeps K more ``n_hidden x n_hidden`` sums,
         choosing costs about K tridiagonalizations, and the default grid is
-        thinned to one value per decade.  Changing ``cv`` to
-        another K after fitting needs a new fit.
+        thinned to one value per decade.  Changing ``cv`` to another K after
+        fitting needs a new fit.
     solver : {"cholesky", "pinv"}, default="cholesky"
         ``"cholesky"``: the ridge solve.  A float alpha is solved by Cholesky
         factorization (or in the tridiagonal basis of ``Phi`` when that
