@@ -1,4 +1,5 @@
 """Small fitted models: the readout solution kept, the training sums dropped."""
+import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 
@@ -28,10 +29,12 @@ class CompactMixin:
         self
         """
         check_is_fitted(self)
-        beta = self.coef_
+        settings = {"alpha": self.alpha, "solver": self.solver, "alphas": self.alphas,
+                    "cv": self.cv}
+        readout = self._accumulator.readout(**settings)
         temperature = self._temperature() if hasattr(self, "_temperature") else None
-        self._accumulator = CompactReadout(self._accumulator, beta, temperature,
-                                           type(self).__name__)
+        self._accumulator = CompactReadout(readout, settings, self._accumulator.n_samples,
+                                           temperature, type(self).__name__)
         if hasattr(self, "_sample"):
             self._sample = None
         return self
@@ -48,36 +51,51 @@ class CompactMixin:
 class CompactReadout:
     """Stands in for a :class:`~rnnkit.elm.readout.GramAccumulator` after ``compact()``.
 
-    Serves the solution the accumulator had for its ``(alpha, solver)``, and
-    refuses any other.
+    Serves the readout the accumulator had solved for the estimator's
+    settings, and refuses any other.
 
     Parameters
     ----------
-    accumulator : GramAccumulator
-        Solved (``accumulator.solved_for`` is not None).
-    beta : ndarray of shape (n_hidden, n_outputs)
-        Its solution.
+    readout : Readout
+        The solved readout (coefficients, alpha used, cross-validation results).
+    settings : dict
+        ``alpha``, ``solver``, ``alphas`` and ``cv`` it was solved for.
+    n_samples : int
+        Rows the sums held.
     temperature : float or None
         Temperature of the classifier's probabilities.
     whom : str
         Estimator name for messages.
     """
 
-    def __init__(self, accumulator, beta, temperature, whom):
-        self.solved_for = accumulator.solved_for
-        self.n_samples = accumulator.n_samples
-        self.beta = beta
+    def __init__(self, readout, settings, n_samples, temperature, whom):
+        self.kept = readout
+        self.settings = settings
+        self.n_samples = n_samples
         self.temperature = temperature
         self.whom = whom
 
-    def solution(self, alpha, solver="cholesky"):
-        """The kept solution; ValueError for another ``(alpha, solver)``."""
-        if (alpha, solver) != self.solved_for:
-            kept_alpha, kept_solver = self.solved_for
+    def readout(self, alpha, solver="cholesky", alphas=None, cv=None, log=None):
+        """The kept readout; ValueError for other settings."""
+        asked = {"alpha": alpha, "solver": solver, "alphas": alphas, "cv": cv}
+        if not _same_settings(asked, self.settings):
+            kept = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
+            other = ", ".join(f"{k}={v!r}" for k, v in asked.items()
+                              if not _same_settings({k: v}, {k: self.settings[k]}))
             raise ValueError(
                 f"This {self.whom} was compacted: compact() kept only the readout solved for "
-                f"alpha={kept_alpha!r}, solver={kept_solver!r} and dropped the training "
-                f"sums, so it cannot re-solve for alpha={alpha!r}, solver={solver!r}. Set "
-                "them back with set_params, or call fit to train with the new values."
+                f"{kept} and dropped the training sums, so it cannot re-solve for {other}. "
+                "Set them back with set_params, or call fit to train with the new values."
             )
-        return self.beta
+        return self.kept
+
+
+def _same_settings(a, b):
+    for key in a:
+        x, y = a[key], b[key]
+        if isinstance(x, str) or isinstance(y, str) or x is None or y is None:
+            if not (type(x) is type(y) and x == y) and not (x is None and y is None):
+                return False
+        elif not np.array_equal(np.asarray(x, dtype=float), np.asarray(y, dtype=float)):
+            return False
+    return True

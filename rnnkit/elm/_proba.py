@@ -208,5 +208,5 @@ class ProbaMixin:
         beta = self.coef_
         if isinstance(self._accumulator, CompactReadout):
             return self._accumulator.temperature
-        alpha = None if self.solver == "pinv" else self.alpha
+        alpha = None if self.solver == "pinv" else self.alpha_
         return self._sample.temperature(beta, self._accumulator.phi, alpha, self._hidden)

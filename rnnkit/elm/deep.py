@@ -14,7 +14,7 @@ from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._stacked import ENCODERS, accumulate_readout, fit_stack
 from ._threads import block_flops, threaded_blocks
-from .estimators import _cached_readout, one_hot
+from .estimators import _cv_results, _readout, one_hot
 from .readout import SOLVERS, GramAccumulator
 
 _COMMON_CONSTRAINTS = {
@@ -23,7 +23,9 @@ _COMMON_CONSTRAINTS = {
     "fista_iter": [Interval(Integral, 0, None, closed="left")],
     "nmf_iter": [Interval(Integral, 0, None, closed="left")],
     "encoder_alpha": [Interval(Real, 0, None, closed="left")],
-    "alpha": [Interval(Real, 0, None, closed="left")],
+    "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+    "alphas": ["array-like", None],
+    "cv": [Interval(Integral, 2, None, closed="left"), None],
     "solver": [StrOptions(set(SOLVERS))],
     "gram_precision": [StrOptions({"float64", "mixed"})],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -121,7 +123,7 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         self.model_ = model
         self.classes_ = classes_
         self._accumulator = GramAccumulator(model.n_features_out, len(classes_),
-                                            self.gram_precision)
+                                            self.gram_precision, n_folds=self.cv)
         self._sample = RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
 
     def _add(self, source, codes):
@@ -163,11 +165,23 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
     def coef_(self):
         """Readout weights, shape (n_readout_inputs, n_classes).
 
-        Solved lazily, and again from the stored sums when ``alpha`` or
-        ``solver`` changed through ``set_params``.
+        Solved lazily, and again from the stored sums when ``alpha``,
+        ``alphas``, ``cv`` or ``solver`` changed through ``set_params``.
         """
         check_is_fitted(self, "model_")
-        return _cached_readout(self, self._accumulator)
+        return _readout(self, self._accumulator).coef
+
+    @property
+    def alpha_(self):
+        """Ridge term of the readout: the chosen one for ``alpha="auto"``."""
+        check_is_fitted(self, "model_")
+        return _readout(self, self._accumulator).alpha
+
+    @property
+    def cv_results_(self):
+        """Criterion over the candidate alphas (``alpha="auto"`` only), a dict of arrays."""
+        check_is_fitted(self, "model_")
+        return _cv_results(self, self._accumulator)
 
     @property
     def n_samples_seen_(self):
@@ -284,19 +298,15 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         98.79 %.  A larger value smooths the code and lowers its contrast,
         which a large readout ``alpha`` or few rows punish (digits, 400 rows,
         ``alpha`` 1e-3: 3.0 scored below 0.3), hence the default 0.3.
-    alpha : float, default=1e-10
+    alpha : float or "auto", default="auto"
         Ridge term of the readout (the paper's 1/kappa), absolute: added to
         the diagonal of ``Phi = H'H``, whose entries grow with the number of
-        rows.  The ``zeta`` outputs of the encoders and of the random layer
-        vary by a few percent around a large common level, so what separates
-        the classes lies in directions of ``Phi`` with tiny eigenvalues, and a
-        ridge of 1e-7 (the skelm-style default, and the paper's kappa read as
-        ``1/kappa = 1e-7``) wipes most of them out.  On a 50k/10k split of the
-        MNIST training rows (Classifier-1 with standard FISTA, 784-500-8000)
-        validation accuracy was 97.18 / 97.86 / 98.34 / 98.37 / 98.35 /
-        98.34 % for 1e-7 / 1e-8 / 1e-9 / 1e-10 / 1e-11 / 1e-12; the test set
-        agreed (Classifier-1 with the reference loop: 97.42 % at 1e-7, 98.74 %
-        at 1e-10).  On small data sets a larger ridge can do better.
+        rows.  ``"auto"`` chooses it from the sums among ``alphas`` (see
+        :class:`rnnkit.RNNELMClassifier`).  The ``zeta`` outputs of the
+        encoders and of the random layer vary by a few percent around a
+        large common level, so what separates the classes lies in directions
+        of ``Phi`` with tiny eigenvalues, which only a small alpha keeps.
+    alphas, cv : see :class:`rnnkit.RNNELMClassifier`
     solver : {"cholesky", "pinv"}, default="cholesky"
         Readout solver (see :class:`rnnkit.RNNELMClassifier`).
     gram_precision : {"float64", "mixed"}, default="float64"
@@ -322,6 +332,10 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         weight matrices of layer i, shape (n_in + 1, n_units).
     coef_ : ndarray of shape (n_hidden, n_classes)
         Readout weights (``n_classes`` is 2 for binary problems).
+    alpha_ : float
+    cv_results_ : dict of ndarray
+        The readout's ridge term and, for ``alpha="auto"``, the criterion
+        over the candidates (see :class:`rnnkit.RNNELMClassifier`).
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -345,8 +359,8 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
     }
 
     def __init__(self, hidden_layers=(500,), n_hidden=8000, *, encoder="ridge", lam=1e-3,
-                 fista_iter=150, nmf_iter=200, encoder_alpha=0.3, alpha=1e-10,
-                 solver="cholesky", gram_precision="float64", batch_size=2000,
+                 fista_iter=150, nmf_iter=200, encoder_alpha=0.3, alpha="auto",
+                 alphas=None, cv=None, solver="cholesky", gram_precision="float64", batch_size=2000,
                  max_preactivation=0.1, cluster_size=20, interaction_prob=0.05,
                  lambda_plus=0.005, lambda_minus=0.005, firing_rate=0.001,
                  random_state=None, verbose=0):
@@ -358,6 +372,8 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         self.nmf_iter = nmf_iter
         self.encoder_alpha = encoder_alpha
         self.alpha = alpha
+        self.alphas = alphas
+        self.cv = cv
         self.solver = solver
         self.gram_precision = gram_precision
         self.batch_size = batch_size

@@ -24,7 +24,9 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
 
     _parameter_constraints = {
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "alphas": ["array-like", None],
+        "cv": [Interval(Integral, 2, None, closed="left"), None],
         "solver": [StrOptions(set(SOLVERS))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_preactivation": [Interval(Real, 0, None, closed="neither")],
@@ -32,12 +34,15 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         **CLUSTER_CONSTRAINTS,
     }
 
-    def __init__(self, n_hidden=1000, *, alpha=1e-6, solver="cholesky", batch_size=2000,
+    def __init__(self, n_hidden=1000, *, alpha="auto", alphas=None, cv=None,
+                 solver="cholesky", batch_size=2000,
                  max_preactivation=0.1, scale_rows=None, cluster_size=20,
                  interaction_prob=0.05, lambda_plus=0.005, lambda_minus=0.005,
                  firing_rate=0.001, random_state=None, verbose=0):
         self.n_hidden = n_hidden
         self.alpha = alpha
+        self.alphas = alphas
+        self.cv = cv
         self.solver = solver
         self.batch_size = batch_size
         self.max_preactivation = max_preactivation
@@ -76,8 +81,7 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         targets, target_attrs = self._fit_targets(y, source.n_samples)
         state = self._new_state(source, targets)
         self._accumulate(state, source, targets)
-        with single_thread():  # see _cached_readout
-            state["accumulator"].solution(self.alpha, self.solver)
+        _readout(self, state["accumulator"])
         self._commit(state, source, target_attrs)
         return self
 
@@ -133,7 +137,7 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
             "weights": weights,
             "scale": scale,
             "scale_rows": min(scale_stop, source.n_samples),
-            "accumulator": GramAccumulator(self.n_hidden, targets.shape[1]),
+            "accumulator": GramAccumulator(self.n_hidden, targets.shape[1], n_folds=self.cv),
             "sample": self._new_sample(rng),
         }
 
@@ -179,11 +183,23 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         """Output weights, shape (n_hidden, n_outputs).
 
         Solved lazily after ``partial_fit``, and again from the stored sums
-        when ``alpha`` or ``solver`` changed through ``set_params`` (so tuning
-        them needs no new pass over the data).
+        when ``alpha``, ``alphas``, ``cv`` or ``solver`` changed through
+        ``set_params`` (so tuning them needs no new pass over the data).
         """
         check_is_fitted(self, "input_weights_")
-        return _cached_readout(self, self._accumulator)
+        return _readout(self, self._accumulator).coef
+
+    @property
+    def alpha_(self):
+        """Ridge term of the readout: the chosen one for ``alpha="auto"``."""
+        check_is_fitted(self, "input_weights_")
+        return _readout(self, self._accumulator).alpha
+
+    @property
+    def cv_results_(self):
+        """Criterion over the candidate alphas (``alpha="auto"`` only), a dict of arrays."""
+        check_is_fitted(self, "input_weights_")
+        return _cv_results(self, self._accumulator)
 
     @property
     def n_samples_seen_(self):
@@ -246,15 +262,37 @@ class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
     ----------
     n_hidden : int, default=1000
         Number of clusters in the hidden layer (the paper's hidden width).
-    alpha : float, default=1e-6
+    alpha : float or "auto", default="auto"
         Ridge term added to the diagonal of ``Phi`` (the paper's 1/kappa).
-        1e-6 scored best of 1e-9..1e-3 on MNIST with 10,000 clusters
-        (benchmarks/README.md).
+        ``"auto"`` chooses it among ``alphas`` from the accumulated sums,
+        with no further pass over the data, by cross-validating the squared
+        error of the readout (one-hot targets for a classifier); the choice
+        is ``alpha_``.  A float fixes it.
+    alphas : array-like of shape (n_alphas,) or None, default=None
+        Candidate ridge terms for ``alpha="auto"``.  None: the 57 values
+        ``10**-15, 10**-14.75, ..., 10**-1`` times the mean diagonal entry
+        ``trace(Phi) / n_hidden`` of the sums, so the grid follows the
+        number of rows and the scale of the hidden layer.
+    cv : int or None, default=None
+        Criterion of ``alpha="auto"``.  None: generalized cross-validation
+        (Golub, Heath & Wahba 1979), for every candidate from one
+        tridiagonalization of ``Phi`` (about four times the work of a
+        Cholesky factorization).  An int K >= 2: K-fold cross-validation,
+        exact from per-fold sums; rows go to folds by a fixed hash of their
+        position in the training stream (so ``partial_fit`` chunks give the
+        same folds), the model keeps K more ``n_hidden x n_hidden`` sums,
+        choosing costs about K tridiagonalizations, and the default grid is
+        thinned to one value per decade.  Changing ``cv`` to another K after
+        fitting needs a new fit.
     solver : {"cholesky", "pinv"}, default="cholesky"
-        ``"cholesky"``: ridge solve by Cholesky factorization, falling back to
-        an eigendecomposition with a warning if ``Phi + alpha I`` is not
-        positive definite.  ``"pinv"``: the reference code's unregularized
-        minimum-norm solution ``pinv(H) Y``, computed from ``Phi``.
+        ``"cholesky"``: the ridge solve.  A float alpha is solved by Cholesky
+        factorization (or in the tridiagonal basis of ``Phi`` when that
+        exists or ``Phi + alpha I`` is not numerically positive definite;
+        below the rounding noise of the sums alpha is then raised, with a
+        warning, to the smallest value they resolve); ``"auto"`` solves in
+        the tridiagonal basis that chose alpha.  ``"pinv"``: the reference
+        code's unregularized minimum-norm solution ``pinv(H) Y``, computed
+        from ``Phi`` (``alpha``, ``alphas`` and ``cv`` are ignored).
     batch_size : int, default=2000
         Rows per chunk when accumulating and predicting.
     max_preactivation : float, default=0.1
@@ -283,6 +321,19 @@ class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
         Rows the scale was computed from.
     coef_ : ndarray of shape (n_hidden, n_classes)
         Readout weights (solved lazily after ``partial_fit``).
+    alpha_ : float
+        Ridge term of the readout: the chosen one for ``alpha="auto"``, 0
+        for ``solver="pinv"``.
+    cv_results_ : dict of ndarray
+        Only for ``alpha="auto"`` (with ``solver="cholesky"``), one entry
+        per candidate: ``param_alpha``; ``mean_test_score``, minus the
+        estimated mean squared error per target entry (the GCV estimate, or
+        the mean over folds); ``rank_test_score`` (1 for the chosen alpha);
+        with GCV ``effective_dof`` (``trace(H (Phi + alpha I)^-1 H')``) and
+        ``mean_train_score``; with K folds ``split0_test_score``, ... and
+        ``std_test_score``.  NaN for candidates the float64 sums do not
+        resolve: below ten times the size of the most negative computed
+        eigenvalue of ``Phi`` (rounding noise).
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -341,7 +392,8 @@ class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
 class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     """Pure RNN-ELM regressor: random dense-cluster layer + closed-form ridge readout.
 
-    Same model and parameters as :class:`RNNELMClassifier`, with the targets
+    Same model and parameters as :class:`RNNELMClassifier` (``alpha="auto"``
+    cross-validates the squared error of the targets), with the targets
     fitted directly (no intercept: the readout acts on ``H`` alone, as in the
     paper).
     ``compact()`` drops the stored sums to make the fitted model small (it
@@ -353,6 +405,9 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     preactivation_scale_ : float
     n_scale_rows_ : int
     coef_ : ndarray of shape (n_hidden, n_targets)
+    alpha_ : float
+    cv_results_ : dict of ndarray
+        See :class:`RNNELMClassifier`.
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -363,7 +418,7 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.random((500, 3))
     >>> y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
-    >>> reg = RNNELMRegressor(200, alpha=1e-6, random_state=0).fit(X[:400], y[:400])
+    >>> reg = RNNELMRegressor(200, random_state=0).fit(X[:400], y[:400])
     >>> reg.score(X[400:], y[400:]) > 0.95
     True
     """
@@ -437,14 +492,20 @@ def _check_y_given(estimator, y):
         )
 
 
-def _cached_readout(estimator, accumulator):
-    """The accumulator's solution for the estimator's alpha and solver, logging a new solve."""
-    if accumulator.solved_for == (estimator.alpha, estimator.solver):
-        return accumulator.solution(estimator.alpha, estimator.solver)
-    t0 = time.perf_counter()
-    # OpenBLAS's threaded Cholesky synchronizes its threads at every step and
-    # runs slower than one thread on a busy machine (benchmarks/README.md).
+def _readout(estimator, accumulator):
+    """The accumulator's :class:`~rnnkit.elm.readout.Readout` for the estimator's settings."""
+    # Factorizations run on one thread: OpenBLAS's threaded Cholesky
+    # synchronizes its threads at every step and runs slower than one thread
+    # on a busy machine (benchmarks/README.md).
     with single_thread():
-        beta = accumulator.solution(estimator.alpha, estimator.solver)
-    estimator._log(f"solved readout in {time.perf_counter() - t0:.1f} s")
-    return beta
+        return accumulator.readout(estimator.alpha, estimator.solver, estimator.alphas,
+                                   estimator.cv, log=estimator._log)
+
+
+def _cv_results(estimator, accumulator):
+    results = _readout(estimator, accumulator).cv_results
+    if results is None:
+        raise AttributeError(f"{type(estimator).__name__} has cv_results_ only with "
+                             f"alpha='auto' and solver='cholesky' (alpha={estimator.alpha!r}, "
+                             f"solver={estimator.solver!r}).")
+    return results

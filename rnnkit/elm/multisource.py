@@ -56,8 +56,9 @@ class MultiSourceRNNELMClassifier(_BaseDeepRNNELM):
         Encoder kind(s) among "ridge", "fista", "fista_reference",
         "multiplicative", "pinv"; a tuple gives one stack per kind and source.
     join : {"rnn", "readout"}, default="rnn"
-    lam, fista_iter, nmf_iter, encoder_alpha, alpha, solver, gram_precision, \
-batch_size, max_preactivation : see :class:`rnnkit.elm.deep.DeepRNNELMClassifier`
+    lam, fista_iter, nmf_iter, encoder_alpha, alpha, alphas, cv, solver, \
+gram_precision, batch_size, max_preactivation : \
+            see :class:`rnnkit.elm.deep.DeepRNNELMClassifier`
     cluster_size, interaction_prob, lambda_plus, lambda_minus, firing_rate : \
             int, float, float, float, float
         Dense-cluster parameters n, p, lambda+, lambda-, r.
@@ -72,6 +73,9 @@ batch_size, max_preactivation : see :class:`rnnkit.elm.deep.DeepRNNELMClassifier
     model_ : LayerStack
         ``model_.layers[0]`` is the :class:`SourceJoin` of the stacks.
     coef_ : ndarray of shape (n_readout_inputs, n_classes)
+    alpha_ : float
+    cv_results_ : dict of ndarray
+        See :class:`rnnkit.elm.deep.DeepRNNELMClassifier`.
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -99,7 +103,7 @@ batch_size, max_preactivation : see :class:`rnnkit.elm.deep.DeepRNNELMClassifier
 
     def __init__(self, sources=2, hidden_layers=(500,), n_hidden=8000, *, encoder="ridge",
                  join="rnn", lam=1e-3, fista_iter=150, nmf_iter=200, encoder_alpha=0.3,
-                 alpha=1e-10, solver="cholesky", gram_precision="float64", batch_size=2000,
+                 alpha="auto", alphas=None, cv=None, solver="cholesky", gram_precision="float64", batch_size=2000,
                  max_preactivation=0.1, cluster_size=20, interaction_prob=0.05,
                  lambda_plus=0.005, lambda_minus=0.005, firing_rate=0.001,
                  random_state=None, verbose=0):
@@ -113,6 +117,8 @@ batch_size, max_preactivation : see :class:`rnnkit.elm.deep.DeepRNNELMClassifier
         self.nmf_iter = nmf_iter
         self.encoder_alpha = encoder_alpha
         self.alpha = alpha
+        self.alphas = alphas
+        self.cv = cv
         self.solver = solver
         self.gram_precision = gram_precision
         self.batch_size = batch_size

@@ -9,12 +9,15 @@ from rnnkit import (DeepRNNELMClassifier, MultiSourceRNNELMClassifier, NonNegati
 
 CLASSIFIERS = [
     RNNELMClassifier(n_hidden=40, alpha=1e-4),
+    RNNELMClassifier(n_hidden=30),  # the ridge chosen by GCV (alpha="auto")
+    RNNELMClassifier(n_hidden=30, cv=3),  # ... by 3-fold cross-validation
     DeepRNNELMClassifier((4,), 20, alpha=1e-4, random_state=0),
     MultiSourceRNNELMClassifier(1, (3,), 20, encoder=("ridge", "fista"), join="readout",
                                 alpha=1e-4, fista_iter=10, random_state=0),
 ]
 ESTIMATORS = CLASSIFIERS + [
     RNNELMRegressor(n_hidden=40, alpha=1e-4),
+    RNNELMRegressor(n_hidden=30),
     RNNAutoencoder(4, method="fista", n_iter=10, random_state=0),
     NonNegativeScaler(),
     NonNegativeScaler(per_sample_zscore=True, split_sign=True, scale="feature"),
