@@ -67,7 +67,7 @@ __all__ = ["CELLS", "CellSpec", "layer_forward", "layer_backward",
            "cell_shapes"]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _n_active(lengths, T):
     """n_active[t] = number of rows with lengths > t (lengths sorted desc)."""
     n = lengths.shape[0]
@@ -80,7 +80,7 @@ def _n_active(lengths, T):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _carry(Hs, t, nt):
     """Copy states of finished rows from step t to t + 1."""
     n, H = Hs.shape[1], Hs.shape[2]
@@ -89,26 +89,96 @@ def _carry(Hs, t, nt):
             Hs[t + 1, i, j] = Hs[t, i, j]
 
 
+#: Below this many rows a per-step product runs in :func:`_matmul_nt`;
+#: BLAS has a fixed cost per call (argument checks, packing) that exceeds
+#: the arithmetic of such small products.
+SMALL_ROWS = 24
+#: ... provided the inner dimension fills a few SIMD registers.
+SMALL_MIN_INNER = 48
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _matmul(X, W, WT, out, nt):
+    """``out[:nt] = X[:nt] @ W``; ``WT`` is ``W.T`` (C-contiguous)."""
+    if nt < SMALL_ROWS and X.shape[1] >= SMALL_MIN_INNER:
+        _matmul_nt(X, WT, out, nt)
+    elif nt > 0:
+        np.dot(X[:nt], W, out[:nt])
+
+
+@njit(cache=True, nogil=True, error_model="numpy",
+      fastmath={"contract", "reassoc"})
+def _matmul_nt(A, B, out, n):
+    """``out[i, j] = A[i] . B[j]`` for ``i < n``: dot products of rows.
+
+    Tiles of 2 rows of ``A`` by 4 rows of ``B`` keep eight running sums in
+    SIMD registers (``reassoc`` lets LLVM vectorize the sums over the inner
+    index); ``B`` is walked in blocks of about 16 KB that stay in L1 cache
+    while every row of ``A`` passes.
+    """
+    K, G = A.shape[1], B.shape[0]
+    z = np.zeros(1, dtype=out.dtype)[0]
+    JB = max(4, (16384 // (K * A.itemsize)) // 4 * 4)
+    for jb in range(0, G, JB):
+        je = min(jb + JB, G)
+        j4 = jb + (je - jb) // 4 * 4
+        for i in range(0, n - 1, 2):
+            a0, a1, o0, o1 = A[i], A[i + 1], out[i], out[i + 1]
+            for j in range(jb, j4, 4):
+                b0, b1, b2, b3 = B[j], B[j + 1], B[j + 2], B[j + 3]
+                s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = z
+                for k in range(K):
+                    x0, x1 = a0[k], a1[k]
+                    y0, y1, y2, y3 = b0[k], b1[k], b2[k], b3[k]
+                    s00 += x0 * y0
+                    s01 += x0 * y1
+                    s02 += x0 * y2
+                    s03 += x0 * y3
+                    s10 += x1 * y0
+                    s11 += x1 * y1
+                    s12 += x1 * y2
+                    s13 += x1 * y3
+                o0[j], o0[j + 1], o0[j + 2], o0[j + 3] = s00, s01, s02, s03
+                o1[j], o1[j + 1], o1[j + 2], o1[j + 3] = s10, s11, s12, s13
+            for j in range(j4, je):
+                b0 = B[j]
+                s00 = s10 = z
+                for k in range(K):
+                    s00 += a0[k] * b0[k]
+                    s10 += a1[k] * b0[k]
+                o0[j], o1[j] = s00, s10
+        if n % 2:
+            a0, o0 = A[n - 1], out[n - 1]
+            for j in range(jb, je):
+                b0 = B[j]
+                s00 = z
+                for k in range(K):
+                    s00 += a0[k] * b0[k]
+                o0[j] = s00
+
+
 # --------------------------------------------------------------- elman
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def elman_forward(Xp, U, E, lengths, Hs, C):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     A = np.empty((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
+        _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
             for j in range(H):
                 Hs[t + 1, i, j] = _tanh(Xp[t, i, j] + A[i, j])
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -120,18 +190,18 @@ def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
         for i in range(nt):
             for j in range(H):
                 y = Hs[t + 1, i, j]
-                dXp[t, i, j] = dh[i, j] * (1.0 - y * y)
+                dXp[t, i, j] = dh[i, j] * (one - y * y)
         for i in range(nt, n):
             for j in range(H):
                 dXp[t, i, j] = 0.0
-        np.dot(dXp[t, :nt], UT, R[:nt])
+        _matmul(dXp[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] = R[i, j]
     _rec_grad(Hs, dXp, dU)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _rec_grad(Hs, dA, dU):
     """dU = sum_t Hs[t]^T dA[t] as one GEMM over all steps."""
     T, n, H = dA.shape[0], dA.shape[1], Hs.shape[2]
@@ -140,7 +210,7 @@ def _rec_grad(Hs, dA, dU):
 
 
 # ---------------------------------------------------------------- lstm
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def lstm_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [i, f, g, o, c_{t-1}, tanh(c_t)]: all the backward pass needs.
     # The cell update indexes per-step views of each block by the loop
@@ -148,6 +218,7 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
     # about twice as much.
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     A = np.empty((n, 4 * H), dtype=Xp.dtype)
     cp = np.zeros((n, H), dtype=Xp.dtype)
     # per column: the g gate is tanh(v) = 2 s(2v) - 1 (scale K = 2, shift
@@ -162,7 +233,7 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
+        _matmul(Hs[t], U, UT, A, nt)
         Ig, Fg, Gg, Og = (C[t, :, :H], C[t, :, H:2 * H], C[t, :, 2 * H:3 * H],
                           C[t, :, 3 * H:4 * H])
         Ct, Tc, Ht = C[t, :, 4 * H:5 * H], C[t, :, 5 * H:], Hs[t + 1]
@@ -181,7 +252,7 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
@@ -217,7 +288,7 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 dG[i, j] = d_c * ig * (one - gg * gg)
                 dO[i, j] = gh * tc * og * (one - og)
                 dc[i, j] = d_c * fg
-        np.dot(dXp[t, :nt], UT, R[:nt])
+        _matmul(dXp[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] = R[i, j]
@@ -225,17 +296,19 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # ----------------------------------------------------------------- gru
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def gru_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [z, r, n, hU_n + e]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    UT = np.ascontiguousarray(U.T)
     A = np.empty((n, 3 * H), dtype=Xp.dtype)
     e = E[0]
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
+        _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
             x = Xp[t, i]
             a = A[i]
@@ -250,14 +323,15 @@ def gru_forward(Xp, U, E, lengths, Hs, C):
             h = Hs[t + 1, i]
             for j in range(H):
                 z = g[j]
-                h[j] = (1.0 - z) * g[2 * H + j] + z * hp[j]
+                h[j] = (one - z) * g[2 * H + j] + z * hp[j]
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dA = np.empty((T, n, 3 * H), dtype=Xp.dtype)  # grads of h U (+ e)
@@ -275,9 +349,9 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 nn = C[t, i, 2 * H + j]
                 hn = C[t, i, 3 * H + j]
                 g = dh[i, j]
-                dan = g * (1.0 - z) * (1.0 - nn * nn)
-                daz = g * (Hs[t, i, j] - nn) * z * (1.0 - z)
-                dar = dan * hn * r * (1.0 - r)
+                dan = g * (one - z) * (one - nn * nn)
+                daz = g * (Hs[t, i, j] - nn) * z * (one - z)
+                dar = dan * hn * r * (one - r)
                 dXp[t, i, j] = daz
                 dXp[t, i, H + j] = dar
                 dXp[t, i, 2 * H + j] = dan
@@ -290,7 +364,7 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(3 * H):
                 dXp[t, i, j] = 0.0
                 dA[t, i, j] = 0.0
-        np.dot(dA[t, :nt], UT, R[:nt])
+        _matmul(dA[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -298,41 +372,47 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # ----------------------------------------------------------------- mgu
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def mgu_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [f, h~, f * h]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     Uf = np.ascontiguousarray(U[:, :H])
     Uh = np.ascontiguousarray(U[:, H:])
+    UfT = np.ascontiguousarray(Uf.T)
+    UhT = np.ascontiguousarray(Uh.T)
     A = np.empty((n, H), dtype=Xp.dtype)
     FH = np.empty((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], Uf, A[:nt])
+        _matmul(Hs[t], Uf, UfT, A, nt)
         for i in range(nt):
             for j in range(H):
                 f = _sig(Xp[t, i, j] + A[i, j])
                 C[t, i, j] = f
                 FH[i, j] = f * Hs[t, i, j]
                 C[t, i, 2 * H + j] = FH[i, j]
-        np.dot(FH[:nt], Uh, A[:nt])
+        _matmul(FH, Uh, UhT, A, nt)
         for i in range(nt):
             for j in range(H):
                 f = C[t, i, j]
                 ht = _tanh(Xp[t, i, H + j] + A[i, j])
                 C[t, i, H + j] = ht
-                Hs[t + 1, i, j] = (1.0 - f) * Hs[t, i, j] + f * ht
+                Hs[t + 1, i, j] = (one - f) * Hs[t, i, j] + f * ht
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UfT = np.ascontiguousarray(U[:, :H].T)
-    UhT = np.ascontiguousarray(U[:, H:].T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    Uf = np.ascontiguousarray(U[:, :H])
+    Uh = np.ascontiguousarray(U[:, H:])
+    UfT = np.ascontiguousarray(Uf.T)
+    UhT = np.ascontiguousarray(Uh.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dAf = np.empty((T, n, H), dtype=Xp.dtype)
     dAh = np.empty((T, n, H), dtype=Xp.dtype)
@@ -346,8 +426,8 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 f = C[t, i, j]
                 ht = C[t, i, H + j]
-                dAh[t, i, j] = dh[i, j] * f * (1.0 - ht * ht)
-        np.dot(dAh[t, :nt], UhT, R[:nt])  # gradient of f * h
+                dAh[t, i, j] = dh[i, j] * f * (one - ht * ht)
+        _matmul(dAh[t], UhT, Uh, R, nt)  # gradient of f * h
         for i in range(nt):
             for j in range(H):
                 f = C[t, i, j]
@@ -355,13 +435,13 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 hp = Hs[t, i, j]
                 g = dh[i, j]
                 df = g * (ht - hp) + R[i, j] * hp
-                dAf[t, i, j] = df * f * (1.0 - f)
-                dh[i, j] = g * (1.0 - f) + R[i, j] * f
+                dAf[t, i, j] = df * f * (one - f)
+                dh[i, j] = g * (one - f) + R[i, j] * f
         for i in range(nt, n):
             for j in range(H):
                 dAf[t, i, j] = 0.0
                 dAh[t, i, j] = 0.0
-        np.dot(dAf[t, :nt], UfT, R[:nt])
+        _matmul(dAf[t], UfT, Uf, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -384,30 +464,33 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # --------------------------------------------------------------- ugrnn
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def ugrnn_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [c, g]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    UT = np.ascontiguousarray(U.T)
     A = np.empty((n, 2 * H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
+        _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
             for j in range(H):
                 c = _tanh(Xp[t, i, j] + A[i, j])
                 g = _sig(Xp[t, i, H + j] + A[i, H + j])
                 C[t, i, j] = c
                 C[t, i, H + j] = g
-                Hs[t + 1, i, j] = g * Hs[t, i, j] + (1.0 - g) * c
+                Hs[t + 1, i, j] = g * Hs[t, i, j] + (one - g) * c
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -421,13 +504,13 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 c = C[t, i, j]
                 g = C[t, i, H + j]
                 d = dh[i, j]
-                dXp[t, i, j] = d * (1.0 - g) * (1.0 - c * c)
-                dXp[t, i, H + j] = d * (Hs[t, i, j] - c) * g * (1.0 - g)
+                dXp[t, i, j] = d * (one - g) * (one - c * c)
+                dXp[t, i, H + j] = d * (Hs[t, i, j] - c) * g * (one - g)
                 dh[i, j] = d * g
         for i in range(nt, n):
             for j in range(2 * H):
                 dXp[t, i, j] = 0.0
-        np.dot(dXp[t, :nt], UT, R[:nt])
+        _matmul(dXp[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -435,34 +518,39 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # --------------------------------------------------------------- delta
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def delta_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [d1, z, r]; E = [alpha, beta1, beta2, bz, br]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    two = one + one
+    UT = np.ascontiguousarray(U.T)
     A = np.empty((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
+        _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
             for j in range(H):
                 d1 = A[i, j]
                 d2 = Xp[t, i, j]
-                z = _tanh((E[0, j] + 2.0) * d1 * d2 + (E[1, j] + 1.0) * d1
-                              + (E[2, j] + 1.0) * d2 + E[3, j])
+                z = _tanh((E[0, j] + two) * d1 * d2 + (E[1, j] + one) * d1
+                              + (E[2, j] + one) * d2 + E[3, j])
                 r = _sig(d2 + E[4, j])
                 C[t, i, j] = d1
                 C[t, i, H + j] = z
                 C[t, i, 2 * H + j] = r
-                Hs[t + 1, i, j] = _tanh((1.0 - r) * z + r * Hs[t, i, j])
+                Hs[t + 1, i, j] = _tanh((one - r) * z + r * Hs[t, i, j])
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    two = one + one
     UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dA = np.empty((T, n, H), dtype=Xp.dtype)
@@ -481,11 +569,11 @@ def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 d2 = Xp[t, i, j]
                 hp = Hs[t, i, j]
                 y = Hs[t + 1, i, j]
-                da = dh[i, j] * (1.0 - y * y)
-                dzp = da * (1.0 - r) * (1.0 - z * z)
-                drp = da * (hp - z) * r * (1.0 - r)
-                dA[t, i, j] = dzp * ((E[0, j] + 2.0) * d2 + E[1, j] + 1.0)
-                dXp[t, i, j] = dzp * ((E[0, j] + 2.0) * d1 + E[2, j] + 1.0) + drp
+                da = dh[i, j] * (one - y * y)
+                dzp = da * (one - r) * (one - z * z)
+                drp = da * (hp - z) * r * (one - r)
+                dA[t, i, j] = dzp * ((E[0, j] + two) * d2 + E[1, j] + one)
+                dXp[t, i, j] = dzp * ((E[0, j] + two) * d1 + E[2, j] + one) + drp
                 dE[0, j] += dzp * d1 * d2
                 dE[1, j] += dzp * d1
                 dE[2, j] += dzp * d2
@@ -496,7 +584,7 @@ def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 dXp[t, i, j] = 0.0
                 dA[t, i, j] = 0.0
-        np.dot(dA[t, :nt], UT, R[:nt])
+        _matmul(dA[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -529,7 +617,7 @@ def cell_shapes(cell, n_in, H):
     return (n_in, G), ((G,) if s.has_bias else (0,)), (H, G), (s.n_extras, H)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _add_row(A, b):
     """A[i] += b for every row of the 2-D array A."""
     for i in range(A.shape[0]):
@@ -537,7 +625,7 @@ def _add_row(A, b):
             A[i, j] += b[j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _column_sums(A, out):
     """out = A.sum(axis=0), one pass over the rows."""
     out[:] = 0.0
