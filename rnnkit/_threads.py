@@ -8,11 +8,12 @@ slice, so a fit runs tens of times slower than on one thread.
 
 The policy: inside a compute loop every BLAS call and every Numba kernel
 runs on one thread, and a problem large enough to pay is split into
-independent chunks (say, groups of sequences) that run side by side, one
-thread per chunk, with one join per chunk instead of one per call.  How a
-problem is split depends on its size and on the machine, never on how many
-threads happen to be free, so results do not change with the thread
-budget.
+independent chunks (say, groups of sequences) that can run side by side,
+one thread per chunk, with one join per chunk instead of one per call.
+Whether they do is measured while the loop runs (a join can still wait for
+a descheduled thread next to a busy process).  How a problem is split
+depends on its size and on the machine, never on how many threads happen
+to be free or are used, so results do not change with the thread budget.
 
 * :func:`compute_threads` - the context of a training or prediction loop:
   BLAS and Numba single-threaded inside, chunks spread over up to
@@ -27,6 +28,7 @@ pool lives in a context variable, so that worker threads and nested loops
 run their chunks in order on their own thread.
 """
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -43,8 +45,8 @@ __all__ = ["available_threads", "chunk_bounds", "compute_threads",
 MIN_CHUNK_WORK = 3e7
 
 _controller = None
-#: (n_threads, executor) of the enclosing compute loop, or None.
-_POOL = ContextVar("rnnkit_compute_pool", default=None)
+#: The enclosing compute loop (a :class:`_Loop`), or None.
+_LOOP = ContextVar("rnnkit_compute_loop", default=None)
 
 
 def available_threads():
@@ -113,38 +115,44 @@ def compute_threads():
     n_threads : int
         Threads the chunks of this loop may use.
     """
-    active = _POOL.get()
+    active = _LOOP.get()
     if active is not None:
-        yield active[0]
+        yield active.n_threads
         return
     n = available_threads()
     with limit_threads(1, 1):
-        pool = (ThreadPoolExecutor(n - 1, thread_name_prefix="rnnkit",
-                                   initializer=_single_threaded_numba)
-                if n > 1 else None)
-        token = _POOL.set((n, pool))
+        loop = _Loop(n)
+        token = _LOOP.set(loop)
         try:
             yield n
         finally:
-            _POOL.reset(token)
-            if pool is not None:
-                pool.shutdown(wait=True)
+            _LOOP.reset(token)
+            loop.close()
 
 
-def run_chunks(func, n_chunks):
-    """``[func(0), ..., func(n_chunks - 1)]``, chunks side by side if allowed.
+def run_chunks(func, n_chunks, kind=None):
+    """``[func(0), ..., func(n_chunks - 1)]``, side by side where it pays.
 
-    Inside :func:`compute_threads` the chunks run on up to its number of
-    threads (the caller's thread takes chunk 0); elsewhere, and in worker
-    threads, they run in order on the caller's thread.  ``func`` must
-    release the GIL for its heavy parts (BLAS, ``nogil`` Numba kernels) and
-    chunks must not write to shared memory.
+    Inside :func:`compute_threads` the chunks may run on up to its number of
+    threads (the caller's thread takes chunk 0).  Whether they do is
+    measured, per ``kind`` of call: the first calls alternate between side
+    by side and in order, later calls take the faster and now and then try
+    the other again, so that a loop sharing the machine with a busy process
+    drops back to one thread when the joins cost more than they save.  The
+    results are the same either way.  Elsewhere, and in worker threads, the
+    chunks run in order on the caller's thread.
+
+    ``func`` must release the GIL for its heavy parts (BLAS, ``nogil``
+    Numba kernels), and chunks must not write to shared memory.
 
     Parameters
     ----------
     func : callable
         ``func(c)`` computes chunk ``c``.
     n_chunks : int
+    kind : hashable, default=None
+        Calls of the same kind cost about the same (e.g. the forward pass
+        of one training loop); their times decide between the two modes.
 
     Returns
     -------
@@ -152,15 +160,23 @@ def run_chunks(func, n_chunks):
         ``func(c)`` for every chunk, in order.  The first exception raised by
         a chunk is raised after every chunk has finished.
     """
-    active = _POOL.get()
-    if active is None or active[1] is None or n_chunks < 2:
+    loop = _LOOP.get()
+    if loop is None or loop.pool is None or n_chunks < 2:
         return [func(c) for c in range(n_chunks)]
-    futures = [active[1].submit(func, c) for c in range(1, n_chunks)]
-    try:
-        first = func(0)
-    finally:
-        wait(futures)
-    return [first] + [f.result() for f in futures]
+    chooser = loop.choosers.setdefault((kind, n_chunks), _ModeChooser())
+    side_by_side = chooser.choose()
+    start = time.perf_counter()
+    if side_by_side:
+        futures = [loop.pool.submit(func, c) for c in range(1, n_chunks)]
+        try:
+            first = func(0)
+        finally:
+            wait(futures)
+        results = [first] + [f.result() for f in futures]
+    else:
+        results = [func(c) for c in range(n_chunks)]
+    chooser.record(side_by_side, time.perf_counter() - start)
+    return results
 
 
 def chunk_bounds(weights, work, min_work=None, min_items=1):
@@ -198,6 +214,55 @@ def chunk_bounds(weights, work, min_work=None, min_items=1):
 
 
 # ---------------------------------------------------------------- helpers
+class _Loop:
+    """Worker threads of one compute loop and what it measured."""
+
+    def __init__(self, n_threads):
+        self.n_threads = n_threads
+        self.pool = (ThreadPoolExecutor(n_threads - 1,
+                                        thread_name_prefix="rnnkit",
+                                        initializer=_single_threaded_numba)
+                     if n_threads > 1 else None)
+        self.choosers = {}
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+
+class _ModeChooser:
+    """Side by side or in order: the mode with the lower recent median time.
+
+    The first ``2 * EXPLORE`` calls alternate between the modes; then the
+    faster one runs, and every ``RECHECK``-th call runs the other so that a
+    change of load is noticed.
+    """
+
+    EXPLORE = 3
+    RECHECK = 40
+    KEEP = 5
+
+    def __init__(self):
+        self.times = {True: [], False: []}
+        self.calls = 0
+
+    def choose(self):
+        self.calls += 1
+        if self.calls <= 2 * self.EXPLORE:
+            return self.calls % 2 == 1
+        best = self._best()
+        return best if self.calls % self.RECHECK else not best
+
+    def record(self, mode, seconds):
+        times = self.times[mode]
+        times.append(seconds)
+        del times[:-self.KEEP]
+
+    def _best(self):
+        med = {m: float(np.median(t)) for m, t in self.times.items()}
+        return med[True] <= med[False]
+
+
 def _cpu_count():
     try:
         return len(os.sched_getaffinity(0))

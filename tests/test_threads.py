@@ -128,3 +128,23 @@ def test_chunk_bounds(monkeypatch):
         assert b[0][0] == 0 and b[-1][1] == n
         assert all(a < c for a, c in b)
         assert all(b[k][1] == b[k + 1][0] for k in range(len(b) - 1))
+
+
+@pytest.mark.parametrize("parallel_faster", [True, False])
+def test_mode_chooser_takes_the_faster_mode_and_rechecks(parallel_faster):
+    chooser = _threads._ModeChooser()
+    modes = []
+    for _ in range(200):
+        mode = chooser.choose()
+        modes.append(mode)
+        chooser.record(mode, 0.5 if mode == parallel_faster else 1.0)
+    explore = 2 * chooser.EXPLORE
+    assert modes[:explore] == [True, False] * chooser.EXPLORE
+    rechecks = [c for c in range(explore + 1, 201) if c % chooser.RECHECK == 0]
+    later = modes[explore:]
+    assert later.count(not parallel_faster) == len(rechecks) > 0
+    # a change of load is noticed: the other mode becomes faster
+    for _ in range(3 * chooser.RECHECK):
+        mode = chooser.choose()
+        chooser.record(mode, 1.0 if mode == parallel_faster else 0.5)
+    assert chooser.choose() == (not parallel_faster)

@@ -213,9 +213,9 @@ def _rec_grad(Hs, dA, dU):
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def lstm_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [i, f, g, o, c_{t-1}, tanh(c_t)]: all the backward pass needs.
-    # The cell update indexes per-step views of each block by the loop
-    # variables only: offsets like H + j, of unknown sign to LLVM, cost
-    # about twice as much.
+    # Loops index 1-D views of one row's blocks by the loop variable only:
+    # offsets like H + j, of unknown sign to LLVM, and 2-D views keep it
+    # from vectorizing.
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     UT = np.ascontiguousarray(U.T)
@@ -234,21 +234,20 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
     for t in range(T):
         nt = act[t]
         _matmul(Hs[t], U, UT, A, nt)
-        Ig, Fg, Gg, Og = (C[t, :, :H], C[t, :, H:2 * H], C[t, :, 2 * H:3 * H],
-                          C[t, :, 3 * H:4 * H])
-        Ct, Tc, Ht = C[t, :, 4 * H:5 * H], C[t, :, 5 * H:], Hs[t + 1]
         for i in range(nt):
-            for j in range(4 * H):  # contiguous in j: vectorized
-                C[t, i, j] = _sig(K[j] * (Xp[t, i, j] + A[i, j] + O[j])) \
-                    * K[j] - Q[j]
+            x, a, g = Xp[t, i], A[i], C[t, i]
+            for j in range(4 * H):
+                g[j] = _sig(K[j] * (x[j] + a[j] + O[j])) * K[j] - Q[j]
+            ig, fg, gg, og = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:4 * H]
+            cprev, tcell, c, h = g[4 * H:5 * H], g[5 * H:], cp[i], Hs[t + 1, i]
             for j in range(H):
-                c0 = cp[i, j]
-                Ct[i, j] = c0
-                c1 = Fg[i, j] * c0 + Ig[i, j] * Gg[i, j]
-                cp[i, j] = c1
+                c0 = c[j]
+                cprev[j] = c0
+                c1 = fg[j] * c0 + ig[j] * gg[j]
+                c[j] = c1
                 tc = _tanh(c1)
-                Tc[i, j] = tc
-                Ht[i, j] = Og[i, j] * tc
+                tcell[j] = tc
+                h[j] = og[j] * tc
         _carry(Hs, t, nt)
 
 
@@ -259,39 +258,30 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dc = np.zeros((n, H), dtype=Xp.dtype)
-    R = np.empty((n, H), dtype=Xp.dtype)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     for t in range(T - 1, -1, -1):
         nt = act[t]
-        dHt = dHs[t]
         for i in range(nt, n):
+            dhi, dHi, dx = dh[i], dHs[t, i], dXp[t, i]
             for j in range(H):
-                dh[i, j] += dHt[i, j]
+                dhi[j] += dHi[j]
             for j in range(4 * H):
-                dXp[t, i, j] = 0.0
-        Ig, Fg, Gg, Og = (C[t, :, :H], C[t, :, H:2 * H], C[t, :, 2 * H:3 * H],
-                          C[t, :, 3 * H:4 * H])
-        Cp, Tc = C[t, :, 4 * H:5 * H], C[t, :, 5 * H:]
-        dI, dF, dG, dO = (dXp[t, :, :H], dXp[t, :, H:2 * H],
-                          dXp[t, :, 2 * H:3 * H], dXp[t, :, 3 * H:])
+                dx[j] = 0.0
         for i in range(nt):
+            g, dx, dHi, dhi, dci = C[t, i], dXp[t, i], dHs[t, i], dh[i], dc[i]
+            ig, fg, gg, og = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:4 * H]
+            cprev, tcell = g[4 * H:5 * H], g[5 * H:]
+            di, df, dg, do = dx[:H], dx[H:2 * H], dx[2 * H:3 * H], dx[3 * H:]
             for j in range(H):
-                ig = Ig[i, j]
-                fg = Fg[i, j]
-                gg = Gg[i, j]
-                og = Og[i, j]
-                tc = Tc[i, j]
-                gh = dh[i, j] + dHt[i, j]
-                d_c = dc[i, j] + gh * og * (one - tc * tc)
-                dI[i, j] = d_c * gg * ig * (one - ig)
-                dF[i, j] = d_c * Cp[i, j] * fg * (one - fg)
-                dG[i, j] = d_c * ig * (one - gg * gg)
-                dO[i, j] = gh * tc * og * (one - og)
-                dc[i, j] = d_c * fg
-        _matmul(dXp[t], UT, U, R, nt)
-        for i in range(nt):
-            for j in range(H):
-                dh[i, j] = R[i, j]
+                i_, f_, g_, o_, tc = ig[j], fg[j], gg[j], og[j], tcell[j]
+                gh = dhi[j] + dHi[j]
+                d_c = dci[j] + gh * o_ * (one - tc * tc)
+                di[j] = d_c * g_ * i_ * (one - i_)
+                df[j] = d_c * cprev[j] * f_ * (one - f_)
+                dg[j] = d_c * i_ * (one - g_ * g_)
+                do[j] = gh * tc * o_ * (one - o_)
+                dci[j] = d_c * f_
+        _matmul(dXp[t], UT, U, dh, nt)
     _rec_grad(Hs, dXp, dU)
 
 

@@ -100,7 +100,7 @@ def network_forward(cell, params, X, lengths, per_step=False, scratch=None):
         return _forward_rows(cell, params, X[a:b], lengths[a:b], per_step,
                              scratch, c)
 
-    parts = run_chunks(chunk, len(bounds))
+    parts = run_chunks(chunk, len(bounds), "forward")
     if len(parts) == 1:
         out = parts[0][0]
     elif per_step:
@@ -135,7 +135,7 @@ def network_backward(cell, params, dout, cache):
         a, b = bounds[c]
         return _backward_rows(cell, params, dout[a:b], caches[c])
 
-    parts = run_chunks(chunk, len(bounds))
+    parts = run_chunks(chunk, len(bounds), "backward")
     grads = parts[0]
     for more in parts[1:]:  # fixed order: the sums do not depend on threads
         for g, m in zip(grads, more):
