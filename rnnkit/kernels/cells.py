@@ -47,13 +47,17 @@ Cell equations (``s`` = logistic, ``x~`` = input projection slices,
   ``r = s(d2 + br)``, ``h' = tanh((1 - r) z + r h)``;
   ``E = [a, b1, b2, bz, br]`` stored centred at 0 (offsets at run time).
 
-Kernels are ``@njit(cache=True)``, typed by their arrays (float32 or
-float64; the gate nonlinearities are computed in that precision, see
-:func:`~rnnkit.kernels.activations.sigmoid_fast`), compiled with fused
-multiply-add contraction as the only fast-math flag, and call BLAS through ``np.dot`` for the per-step recurrent
-products; the recurrent weight gradient is one GEMM over all steps.
+Kernels are ``@njit(cache=True, nogil=True)``, typed by their arrays
+(float32 or float64, and all arithmetic stays in that precision; the gate
+nonlinearities too, see :func:`~rnnkit.kernels.activations.sigmoid_fast`),
+compiled with fused multiply-add contraction as the only fast-math flag.
+Every gate of a step comes from one product ``h U`` (:func:`_matmul`:
+BLAS, or for a few rows a register-tiled Numba loop that avoids BLAS's
+fixed cost per call); the input projection, its gradients and the
+recurrent weight gradient are each one GEMM over all steps.  The kernels
+are single-threaded: large batches are split into chunks of sequences
+that run on threads of their own (:mod:`rnnkit.recurrent._network`).
 """
-import math
 from collections import namedtuple
 
 import numpy as np

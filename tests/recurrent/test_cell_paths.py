@@ -1,15 +1,13 @@
-"""The fast paths of the recurrent core: small-matrix products, wide layers,
-batches split into chunks that run on several threads."""
+"""The fast paths of the recurrent core: small-matrix products, batches
+split into chunks that run on several threads (wide layers: test_cells)."""
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
 from rnnkit import _threads
 from rnnkit._threads import compute_threads
-from rnnkit.kernels.cells import (CELLS, SMALL_MIN_INNER, SMALL_ROWS, _matmul,
-                                  _matmul_nt)
+from rnnkit.kernels.cells import _matmul, _matmul_nt
 from rnnkit.recurrent import RecurrentClassifier, RecurrentRegressor
-from rnnkit.recurrent._base import softmax_cross_entropy, squared_error
 from rnnkit.recurrent._network import (init_network, network_backward,
                                        network_forward)
 
@@ -29,54 +27,6 @@ def test_matmul_matches_numpy(n, K, G, dtype):
     out2 = np.empty((n, G), dtype=dtype)
     _matmul_nt(X, np.ascontiguousarray(W.T), out2, n)
     np.testing.assert_allclose(out2, X[:n] @ W, rtol=tol, atol=tol * K)
-
-
-def _wide_problem(cell, per_step, seed=0):
-    """Rows and width that take the small-matrix path in both directions."""
-    H = SMALL_MIN_INNER + 3
-    lengths = np.array([5, 5, 4, 2, 1])
-    assert len(lengths) < SMALL_ROWS
-    rng = np.random.RandomState(seed)
-    X = rng.randn(len(lengths), lengths[0], 3)
-    for i, L in enumerate(lengths):
-        X[i, L:] = 0
-    params = init_network(cell, 3, (H,), 2, np.random.RandomState(1),
-                          np.float64)
-    Y = rng.randn(len(lengths), lengths[0], 2) if per_step \
-        else rng.randint(0, 2, len(lengths))
-
-    def loss(ps):
-        out, cache = network_forward(cell, ps, X, lengths, per_step)
-        if per_step:
-            return squared_error(out, Y, lengths), cache
-        return softmax_cross_entropy(out, Y), cache
-    return params, loss
-
-
-@pytest.mark.parametrize("per_step", [False, True], ids=["last", "every"])
-@pytest.mark.parametrize("cell", sorted(CELLS))
-def test_wide_layer_directional_derivatives(cell, per_step):
-    # a full finite-difference check at this width is slow: compare the
-    # analytic and central-difference derivatives along random directions
-    params, loss = _wide_problem(cell, per_step)
-    (_, dout), cache = loss(params)
-    grads = network_backward(cell, params, dout, cache)
-    rng = np.random.RandomState(2)
-    eps = 1e-6
-    for _ in range(3):
-        v = [rng.randn(*p.shape) for p in params]
-        plus = loss([p + eps * d for p, d in zip(params, v)])[0][0]
-        minus = loss([p - eps * d for p, d in zip(params, v)])[0][0]
-        numeric = (plus - minus) / (2 * eps)
-        analytic = sum(float(np.vdot(g, d)) for g, d in zip(grads, v))
-        assert abs(numeric - analytic) < 1e-6 * max(1.0, abs(numeric))
-    # the check can fail: a 0.1 % error in the recurrent weights is caught
-    v = [np.zeros_like(p) for p in params]
-    v[2] = rng.randn(*params[2].shape)
-    plus = loss([p + eps * d for p, d in zip(params, v)])[0][0]
-    minus = loss([p - eps * d for p, d in zip(params, v)])[0][0]
-    wrong = 1.001 * float(np.vdot(grads[2], v[2]))
-    assert abs((plus - minus) / (2 * eps) - wrong) > 1e-6 * abs(wrong)
 
 
 def _force_chunks(monkeypatch, n):
