@@ -45,6 +45,8 @@ __all__ = ["available_threads", "chunk_bounds", "compute_threads",
 MIN_CHUNK_WORK = 3e7
 
 _controller = None
+#: CPUs of the machine (os.cpu_count() reads a file each call).
+_CPUS = os.cpu_count() or 1
 #: The enclosing compute loop (a :class:`_Loop`), or None.
 _LOOP = ContextVar("rnnkit_compute_loop", default=None)
 
@@ -202,8 +204,9 @@ def chunk_bounds(weights, work, min_work=None, min_items=1):
     """
     n_items = len(weights)
     min_work = MIN_CHUNK_WORK if min_work is None else min_work
-    n = int(min(_max_chunks(), n_items // max(1, min_items),
-                work // min_work))
+    n = min(n_items // max(1, min_items), int(work // min_work))
+    if n >= 2:
+        n = min(n, _max_chunks())
     if n < 2:
         return [(0, n_items)]
     cum = np.cumsum(weights, dtype=np.float64)
@@ -271,7 +274,7 @@ def _cpu_count():
 
 
 def _max_chunks():
-    return os.cpu_count() or 1
+    return _CPUS
 
 
 def _numba_threads():
