@@ -287,14 +287,16 @@ def _version(lib):
     if lib == "torch":
         import torch
         return f"{torch.__version__} ({torch.get_num_threads()} threads)"
-    from rnnkit._threads import available_threads
+    try:
+        from rnnkit._threads import available_threads
+    except ImportError:  # an rnnkit from before the thread policy
+        return "n/a"
     return available_threads()
 
 
 def _rnnkit_fit(spec, X, y):
     from threadpoolctl import threadpool_limits
 
-    from rnnkit import _threads
     from rnnkit.recurrent import RecurrentClassifier
     from rnnkit.recurrent.stigmergic import StigmergicClassifier
 
@@ -310,6 +312,7 @@ def _rnnkit_fit(spec, X, y):
         if threads == 1:
             stack.enter_context(threadpool_limits(1))
         elif threads == "split":  # every batch in two chunks (a private knob)
+            from rnnkit import _threads
             saved = _threads.MIN_CHUNK_WORK
             _threads.MIN_CHUNK_WORK = 1.0
             stack.callback(setattr, _threads, "MIN_CHUNK_WORK", saved)

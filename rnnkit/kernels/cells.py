@@ -103,11 +103,21 @@ SMALL_MIN_INNER = 48
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _matmul(X, W, WT, out, nt):
-    """``out[:nt] = X[:nt] @ W``; ``WT`` is ``W.T`` (C-contiguous)."""
+    """``out[:nt] = X[:nt] @ W``; ``WT`` is ``W.T`` with C-contiguous rows
+    (read only by the small-product path)."""
     if nt < SMALL_ROWS and X.shape[1] >= SMALL_MIN_INNER:
         _matmul_nt(X, WT, out, nt)
     elif nt > 0:
         np.dot(X[:nt], W, out[:nt])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _small_operand(W, act):
+    """``W.T`` as C-contiguous rows if some step of a forward pass with
+    ``act`` rows will use :func:`_matmul_nt`; else an empty placeholder."""
+    if W.shape[0] >= SMALL_MIN_INNER and act[-1] < SMALL_ROWS:
+        return np.ascontiguousarray(W.T)
+    return np.empty((0, W.shape[0]), dtype=W.dtype)
 
 
 @njit(cache=True, nogil=True, error_model="numpy",
@@ -166,7 +176,7 @@ def _matmul_nt(A, B, out, n):
 def elman_forward(Xp, U, E, lengths, Hs, C):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
+    UT = _small_operand(U, act)
     A = np.empty((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
@@ -183,7 +193,6 @@ def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
     for t in range(T - 1, -1, -1):
@@ -198,7 +207,7 @@ def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
         for i in range(nt, n):
             for j in range(H):
                 dXp[t, i, j] = 0.0
-        _matmul(dXp[t], UT, U, R, nt)
+        _matmul(dXp[t], U.T, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] = R[i, j]
@@ -222,7 +231,7 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
     # from vectorizing.
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
+    UT = _small_operand(U, act)
     A = np.empty((n, 4 * H), dtype=Xp.dtype)
     cp = np.zeros((n, H), dtype=Xp.dtype)
     # per column: the g gate is tanh(v) = 2 s(2v) - 1 (scale K = 2, shift
@@ -259,7 +268,6 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
 def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dc = np.zeros((n, H), dtype=Xp.dtype)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
@@ -285,7 +293,7 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 dg[j] = d_c * i_ * (one - g_ * g_)
                 do[j] = gh * tc * o_ * (one - o_)
                 dci[j] = d_c * f_
-        _matmul(dXp[t], UT, U, dh, nt)
+        _matmul(dXp[t], U.T, U, dh, nt)
     _rec_grad(Hs, dXp, dU)
 
 
@@ -296,7 +304,7 @@ def gru_forward(Xp, U, E, lengths, Hs, C):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    UT = np.ascontiguousarray(U.T)
+    UT = _small_operand(U, act)
     A = np.empty((n, 3 * H), dtype=Xp.dtype)
     e = E[0]
     Hs[0] = 0.0
@@ -326,7 +334,6 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dA = np.empty((T, n, 3 * H), dtype=Xp.dtype)  # grads of h U (+ e)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -358,7 +365,7 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(3 * H):
                 dXp[t, i, j] = 0.0
                 dA[t, i, j] = 0.0
-        _matmul(dA[t], UT, U, R, nt)
+        _matmul(dA[t], U.T, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -374,8 +381,8 @@ def mgu_forward(Xp, U, E, lengths, Hs, C):
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     Uf = np.ascontiguousarray(U[:, :H])
     Uh = np.ascontiguousarray(U[:, H:])
-    UfT = np.ascontiguousarray(Uf.T)
-    UhT = np.ascontiguousarray(Uh.T)
+    UfT = _small_operand(Uf, act)
+    UhT = _small_operand(Uh, act)
     A = np.empty((n, H), dtype=Xp.dtype)
     FH = np.empty((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
@@ -405,8 +412,6 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     Uf = np.ascontiguousarray(U[:, :H])
     Uh = np.ascontiguousarray(U[:, H:])
-    UfT = np.ascontiguousarray(Uf.T)
-    UhT = np.ascontiguousarray(Uh.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dAf = np.empty((T, n, H), dtype=Xp.dtype)
     dAh = np.empty((T, n, H), dtype=Xp.dtype)
@@ -421,7 +426,7 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 f = C[t, i, j]
                 ht = C[t, i, H + j]
                 dAh[t, i, j] = dh[i, j] * f * (one - ht * ht)
-        _matmul(dAh[t], UhT, Uh, R, nt)  # gradient of f * h
+        _matmul(dAh[t], Uh.T, Uh, R, nt)  # gradient of f * h
         for i in range(nt):
             for j in range(H):
                 f = C[t, i, j]
@@ -435,7 +440,7 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 dAf[t, i, j] = 0.0
                 dAh[t, i, j] = 0.0
-        _matmul(dAf[t], UfT, Uf, R, nt)
+        _matmul(dAf[t], Uf.T, Uf, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -464,7 +469,7 @@ def ugrnn_forward(Xp, U, E, lengths, Hs, C):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    UT = np.ascontiguousarray(U.T)
+    UT = _small_operand(U, act)
     A = np.empty((n, 2 * H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
@@ -485,7 +490,6 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
     for t in range(T - 1, -1, -1):
@@ -504,7 +508,7 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
         for i in range(nt, n):
             for j in range(2 * H):
                 dXp[t, i, j] = 0.0
-        _matmul(dXp[t], UT, U, R, nt)
+        _matmul(dXp[t], U.T, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -519,7 +523,7 @@ def delta_forward(Xp, U, E, lengths, Hs, C):
     act = _n_active(lengths, T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     two = one + one
-    UT = np.ascontiguousarray(U.T)
+    UT = _small_operand(U, act)
     A = np.empty((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
@@ -545,7 +549,6 @@ def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     act = _n_active(lengths, T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     two = one + one
-    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dA = np.empty((T, n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -578,7 +581,7 @@ def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 dXp[t, i, j] = 0.0
                 dA[t, i, j] = 0.0
-        _matmul(dA[t], UT, U, R, nt)
+        _matmul(dA[t], U.T, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
