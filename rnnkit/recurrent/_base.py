@@ -58,6 +58,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._scratch import Scratch
 from .._sequences import check_sequence_targets, check_sequences
+from .._threads import compute_threads
 from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
 
 __all__ = [
@@ -296,6 +297,7 @@ class BaseRecurrentEstimator(BaseEstimator):
             )
         return Xp[tr], lengths[tr], Y[tr], Xp[va], lengths[va], Y[va]
 
+    @compute_threads()
     def _run_epoch(self, Xp, lengths, Y):
         n = Xp.shape[0]
         order = (self._random_state.permutation(n) if self.shuffle
@@ -328,6 +330,7 @@ class BaseRecurrentEstimator(BaseEstimator):
         Xp, lengths = self._check_X_stateless(_coerce(X), False, self.dtype_)
         return self._output_padded(Xp, lengths), lengths
 
+    @compute_threads()
     def _output_padded(self, Xp, lengths):
         n = Xp.shape[0]
         order = np.argsort(-lengths, kind="stable")
