@@ -68,15 +68,25 @@ _DOC_PARAMS = """
         Epochs of ``fit`` (``partial_fit`` makes one pass per call).
     shuffle : bool, default=True
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data, stop after
-        ``n_iter_no_change`` epochs without a validation-score gain of
-        ``tol``, and keep the best parameters.
+        Hold out ``validation_fraction`` of the data (stratified for
+        classifiers), stop when the validation ``scoring`` has not improved
+        by more than ``tol`` for ``n_iter_no_change`` consecutive epochs,
+        and keep the parameters of the best validation epoch (a
+        ``ConvergenceWarning`` says so when that is the first epoch).
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     tol : float or None, default=1e-4
-        Without early stopping, ``fit`` stops when the training loss has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs; ``None`` always
-        runs ``max_epochs``.
+        Least improvement that counts, in units of the validation loss or
+        score with early stopping, else of the training loss (``fit`` then
+        stops when the training loss has not improved by more than ``tol``
+        for ``n_iter_no_change`` consecutive epochs).  ``None`` counts every
+        improvement; without early stopping it always runs ``max_epochs``.
+    scoring : 'loss' or None, default='loss'
+        What early stopping watches: ``'loss'`` the loss on the validation
+        data (stored negated in ``validation_scores_``, so that higher is
+        better), ``None`` the default score (accuracy for classifiers,
+        R^2 for regressors).  Accuracy on a small validation set moves in
+        coarse steps and plateaus early; the loss does not.
     gradient_clip : float or None, default=None
         Rescale gradients whose global norm exceeds this value down to it.
     gradient_boost : float or None, default=None
@@ -92,7 +102,10 @@ _DOC_PARAMS = """
     random_state : int, RandomState instance or None, default=None
         Seeds initialization, shuffling and the validation split.
     verbose : int, default=0
-        Print one line per epoch (loss, validation score, epoch time).
+        ``1``: one line per epoch (loss, validation loss or score, epoch
+        time) and why training stopped.  ``2``: also progress within each
+        epoch (about ten lines: batches done, running loss, elapsed time)
+        and the training and validation time of each epoch.
     warm_start : bool, default=False
         Let ``fit`` continue from the current parameters."""
 
@@ -104,8 +117,14 @@ _DOC_ATTRS = """
     loss_curve_ : list of float
         Mean training loss of each epoch.
     validation_scores_ : list of float
-        Validation score of each epoch (empty without early stopping).
+        Validation score of each epoch with early stopping: the negated
+        validation loss for ``scoring='loss'``, else the default score.
     best_validation_score_ : float or None
+    best_epoch_ : int or None
+        Epoch whose parameters early stopping kept (counted like
+        ``n_iter_``); ``None`` without early stopping.
+    best_loss_ : float
+        Lowest training loss of an epoch so far.
     n_iter_ : int
         Epochs run so far.
     t_ : int
@@ -153,8 +172,8 @@ class RecurrentClassifier(_CellNetworkMixin, BaseRecurrentClassifier):
                  optimizer="adam", learning_rate=1e-3, batch_size=20,
                  max_epochs=10, shuffle=True, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
-                 gradient_clip=None, gradient_boost=None, weight_clip=None,
-                 init="uniform", dtype=None, random_state=None, verbose=0,
+                 scoring="loss", gradient_clip=None, gradient_boost=None,
+                 weight_clip=None, init="uniform", dtype=None, random_state=None, verbose=0,
                  warm_start=False):
         self.cell = cell
         self.hidden_sizes = hidden_sizes
@@ -164,7 +183,7 @@ class RecurrentClassifier(_CellNetworkMixin, BaseRecurrentClassifier):
             max_epochs=max_epochs, shuffle=shuffle,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, tol=tol,
+            n_iter_no_change=n_iter_no_change, tol=tol, scoring=scoring,
             gradient_clip=gradient_clip, gradient_boost=gradient_boost,
             weight_clip=weight_clip, init=init, dtype=dtype,
             random_state=random_state, verbose=verbose, warm_start=warm_start,
