@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 __all__ = ["as_sequence_input", "check_sequences", "check_sequence_targets",
-           "sequence_form"]
+           "sequence_form", "step_moments"]
 
 #: What the estimators accept, for error messages.
 ACCEPTED_FORMS = (
@@ -218,6 +218,45 @@ def check_sequence_targets(y, lengths, dtype=np.float64, estimator_name=None):
             f"y has {Y.shape[0]} samples but X has {n} sequences."
         )
     return np.ascontiguousarray(Y, dtype=dtype), False
+
+
+def step_moments(X, lengths):
+    """Mean and standard deviation of each feature over the valid steps.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, max_steps, n_features)
+        Padded sequences (or per-step targets); steps ``t >= lengths[i]``
+        are ignored.
+    lengths : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    mean, std : ndarray of shape (n_features,), float64
+        Computed in float64, in chunks of about a million values (two
+        passes, so no cancellation).
+    """
+    n, T, F = X.shape
+    count = int(lengths.sum())
+    step = max(1, (1 << 20) // max(1, T * F))
+    total = np.zeros(F)
+    for s in range(0, n, step):
+        # padded steps may hold anything (targets): mask them
+        d = np.asarray(X[s:s + step], dtype=np.float64)
+        total += np.einsum("ntf,nt->f", d, _valid(T, lengths[s:s + step]))
+    mean = total / count
+    sq = np.zeros(F)
+    for s in range(0, n, step):
+        d = np.asarray(X[s:s + step], dtype=np.float64) - mean
+        d *= _valid(T, lengths[s:s + step])[:, :, None]
+        sq += np.einsum("ntf,ntf->f", d, d)
+    return mean, np.sqrt(sq / count)
+
+
+def _valid(T, lengths):
+    """``(n, T)`` float mask of the valid steps."""
+    return (np.arange(T)[None, :] < np.asarray(lengths)[:, None]).astype(
+        np.float64)
 
 
 def _zero_padding(Y, lengths):

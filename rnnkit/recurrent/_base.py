@@ -61,7 +61,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._scratch import Scratch
 from .._sequences import (
-    as_sequence_input, check_sequence_targets, check_sequences,
+    as_sequence_input, check_sequence_targets, check_sequences, step_moments,
 )
 from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
 
@@ -77,8 +77,8 @@ COMMON_PARAMS = dict(
     max_epochs=10, shuffle=True, early_stopping=False,
     validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, scoring="loss",
     gradient_clip=None, gradient_boost=None, weight_clip=None,
-    init="uniform", dtype=None, random_state=None, verbose=0,
-    warm_start=False,
+    init="uniform", standardize=True, dtype=None, random_state=None,
+    verbose=0, warm_start=False,
 )
 
 _PREDICT_CHUNK = 1024
@@ -103,6 +103,7 @@ class BaseRecurrentEstimator(BaseEstimator):
         "gradient_boost": [Interval(Real, 0, None, closed="neither"), None],
         "weight_clip": [Interval(Real, 0, None, closed="neither"), None],
         "init": [StrOptions(set(INIT_SCHEMES) - {"zeros"})],
+        "standardize": ["boolean"],
         "dtype": [StrOptions({"float32", "float64"}), type, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -203,6 +204,9 @@ class BaseRecurrentEstimator(BaseEstimator):
             self._set_x_state(X, Xp)
         self._apply_target_state(target_state)
 
+        if reset:
+            self._fit_standardization(Xp, lengths, Y)
+        Y = self._standardize_targets(Y, lengths)
         if reset:
             self._random_state = check_random_state(self.random_state)
             self.dtype_ = dtype
@@ -324,6 +328,25 @@ class BaseRecurrentEstimator(BaseEstimator):
             else Xp.shape[2]
         )
 
+    def _fit_standardization(self, Xp, lengths, Y):
+        """Per-feature input mean and scale over the valid steps (or None)."""
+        self.input_mean_ = self.input_scale_ = None
+        if self.standardize:
+            self.input_mean_, self.input_scale_ = _mean_and_scale(
+                Xp, lengths, Xp.dtype)
+
+    def _standardize_targets(self, Y, lengths):
+        return Y
+
+    def _standardize_inputs(self, Xb, Lb):
+        """Standardize a padded batch in place (it must be a copy)."""
+        if self.input_mean_ is not None:
+            Xb -= self.input_mean_
+            Xb /= self.input_scale_
+            if Lb.min() < Xb.shape[1]:  # the padding stays zero
+                Xb[np.arange(Xb.shape[1])[None, :] >= Lb[:, None]] = 0
+        return Xb
+
     def _make_optimizer(self):
         return make_optimizer(self.optimizer, self.params_, self.learning_rate)
 
@@ -375,7 +398,7 @@ class BaseRecurrentEstimator(BaseEstimator):
             idx = idx[np.argsort(-lengths[idx], kind="stable")]
             Lb = lengths[idx]
             T = int(Lb[0])
-            Xb = np.ascontiguousarray(Xp[idx, :T])
+            Xb = self._standardize_inputs(np.ascontiguousarray(Xp[idx, :T]), Lb)
             Yb = Y[idx, :T] if self._per_step else Y[idx]
             loss, grads = self._forward_backward(self.params_, Xb, Lb, Yb,
                                                  scratch)
@@ -420,9 +443,8 @@ class BaseRecurrentEstimator(BaseEstimator):
             idx = order[start:start + _PREDICT_CHUNK]
             Lb = lengths[idx]
             T = int(Lb[0])
-            outs.append(self._forward(
-                self.params_, np.ascontiguousarray(Xp[idx, :T]), Lb
-            ))
+            Xb = self._standardize_inputs(np.ascontiguousarray(Xp[idx, :T]), Lb)
+            outs.append(self._forward(self.params_, Xb, Lb))
         if self._per_step:
             T = int(lengths.max())
             k = outs[0].shape[2]
@@ -613,6 +635,30 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
             )
         return Y, (per_step, Y.shape[-1], y_shape)
 
+    def _fit_standardization(self, Xp, lengths, Y):
+        super()._fit_standardization(Xp, lengths, Y)
+        self.target_mean_ = self.target_scale_ = None
+        if self.standardize:
+            Y3, L = (Y, lengths) if self._per_step else (
+                Y[:, None, :], np.ones(len(Y), dtype=np.int64))
+            self.target_mean_, self.target_scale_ = _mean_and_scale(
+                Y3, L, Y.dtype)
+
+    def _standardize_targets(self, Y, lengths):
+        if self.target_mean_ is None:
+            return Y
+        Y = (Y - self.target_mean_) / self.target_scale_
+        if self._per_step:
+            Y *= (np.arange(Y.shape[1])[None, :] < lengths[:, None])[:, :, None]
+        return Y
+
+    def _raw_output(self, X):
+        out, lengths = super()._raw_output(X)
+        if self.target_mean_ is not None:
+            out *= self.target_scale_
+            out += self.target_mean_
+        return out, lengths
+
     def _apply_target_state(self, state):
         per_step, k, y_shape = state
         self._per_step = per_step
@@ -667,6 +713,13 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _mean_and_scale(X, lengths, dtype):
+    """:func:`step_moments` with zero deviations replaced by 1, in ``dtype``."""
+    mean, std = step_moments(X, lengths)
+    std[std <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, abs(mean))] = 1.0
+    return mean.astype(dtype), std.astype(dtype)
 
 
 def _is_state(name):

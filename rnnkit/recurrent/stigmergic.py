@@ -120,6 +120,11 @@ class StigmergicClassifier(BaseRecurrentClassifier):
         Weight initialization; ``"uniform"`` is PyTorch's
         ``U(+-1/sqrt(fan_in))``. Biases are always ``U(+-1/sqrt(fan_in))``
         and PReLU slopes start at 0.25.
+    standardize : bool, default=False
+        Standardize each input feature (subtract its mean, divide by its
+        standard deviation, both over the valid steps of the first training
+        call's sequences) before the network; predictions take raw input.
+        Off by default: the paper's model reads the stimuli as they are.
     dtype : {"float32", "float64"} or None, default=None
         Computation dtype; ``None`` follows the input.
     random_state : int, RandomState instance or None, default=None
@@ -153,6 +158,8 @@ class StigmergicClassifier(BaseRecurrentClassifier):
         ``n_iter_``); ``None`` without early stopping.
     best_loss_ : float
         Lowest training loss of an epoch so far.
+    input_mean_, input_scale_ : ndarray of shape (n_step_features,) or None
+        Statistics of the input standardization (``None`` without it).
     n_iter_ : int
         Epochs run so far.
     t_ : int
@@ -211,9 +218,9 @@ class StigmergicClassifier(BaseRecurrentClassifier):
                  batch_size=20, max_epochs=10, shuffle=True,
                  early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, scoring="loss",
-                 gradient_clip=None,
-                 gradient_boost=None, weight_clip=None, init="uniform",
-                 dtype=None, random_state=None, verbose=0, warm_start=False):
+                 gradient_clip=None, gradient_boost=None, weight_clip=None,
+                 init="uniform", standardize=False, dtype=None,
+                 random_state=None, verbose=0, warm_start=False):
         self.n_marks = n_marks
         self.stigmergic_hidden = stigmergic_hidden
         self.classifier_hidden = classifier_hidden
@@ -228,8 +235,8 @@ class StigmergicClassifier(BaseRecurrentClassifier):
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, scoring=scoring,
             gradient_clip=gradient_clip, gradient_boost=gradient_boost,
-            weight_clip=weight_clip, init=init, dtype=dtype,
-            random_state=random_state, verbose=verbose, warm_start=warm_start,
+            weight_clip=weight_clip, init=init, standardize=standardize,
+            dtype=dtype, random_state=random_state, verbose=verbose, warm_start=warm_start,
         )
 
     # ------------------------------------------------------- public API
@@ -261,7 +268,8 @@ class StigmergicClassifier(BaseRecurrentClassifier):
             sl = slice(s, min(n, s + _PREDICT_CHUNK))
             L = lengths[sl]
             Tb = int(L.max())
-            Xt = np.ascontiguousarray(Xp[sl, :Tb].transpose(1, 0, 2))
+            Xb = self._standardize_inputs(np.array(Xp[sl, :Tb]), L)
+            Xt = np.ascontiguousarray(Xb.transpose(1, 0, 2))
             m = _forward(coefs, Xt, L, self.clamp_min, self.clamp_max)[1]
             traj[sl, :Tb] = m[1:].transpose(1, 0, 2)
         for i, L in enumerate(lengths):
