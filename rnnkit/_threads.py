@@ -28,6 +28,7 @@ pool lives in a context variable, so that worker threads and nested loops
 run their chunks in order on their own thread.
 """
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -45,6 +46,10 @@ __all__ = ["available_threads", "chunk_bounds", "compute_threads",
 MIN_CHUNK_WORK = 3e7
 
 _controller = None
+#: Python threads inside a one-thread BLAS limit, and the limiter that set it.
+_ONE_THREAD_LOCK = threading.Lock()
+_one_thread_users = 0
+_one_thread_limiter = None
 #: CPUs of the machine (os.cpu_count() reads a file each call).
 _CPUS = os.cpu_count() or 1
 #: The enclosing compute loop (a :class:`_Loop`), or None.
@@ -301,9 +306,24 @@ def _get_controller():
 
 @contextmanager
 def _controller_limit(n):
-    pools = _blas_pools()
-    if all(lib.num_threads == n for lib in pools):
-        yield  # already there: skip the library calls
+    if n != 1:
+        with _get_controller().limit(limits=n, user_api="blas"):
+            yield
         return
-    with _get_controller().limit(limits=n, user_api="blas"):
+    # One thread, from any number of Python threads at once (concurrent
+    # predictions): the BLAS limit is process-wide, so the first to enter sets
+    # it and the last to leave restores it.  Each saving and restoring the
+    # limit it found would leave it at one thread when their blocks overlap.
+    global _one_thread_users, _one_thread_limiter
+    with _ONE_THREAD_LOCK:
+        if _one_thread_users == 0 and any(lib.num_threads != 1 for lib in _blas_pools()):
+            _one_thread_limiter = _get_controller().limit(limits=1, user_api="blas")
+        _one_thread_users += 1
+    try:
         yield
+    finally:
+        with _ONE_THREAD_LOCK:
+            _one_thread_users -= 1
+            if _one_thread_users == 0 and _one_thread_limiter is not None:
+                _one_thread_limiter.restore_original_limits()
+                _one_thread_limiter = None

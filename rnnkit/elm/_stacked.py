@@ -108,16 +108,6 @@ def fit_random_layer(chunks, n_features, n_units, rng, params, max_preactivation
     return EncoderLayer([W], params.zeta0, params)
 
 
-def accumulate_readout(chunks_with_targets, model, accumulator, *, log=None):
-    """Add ``H'H`` and ``H'Y`` of every block to ``accumulator``."""
-    t0 = time.perf_counter()
-    for start, X, Y in chunks_with_targets():
-        accumulator.add(model.transform(X), Y)
-        if log is not None:
-            log(f"readout: {start + X.shape[0]} rows accumulated, "
-                f"{time.perf_counter() - t0:.1f} s")
-
-
 def _through(chunks, layers):
     def layer_chunks():
         for X in chunks():

@@ -7,7 +7,7 @@ machine each call waits for a thread that is not scheduled
 (benchmarks/elm_threads.py).  Which side of that line a block falls on
 depends on the machine's load, so a pass over many blocks measures it: it
 times one block with the default threads and one with a single thread
-(BLAS, OpenMP and Numba), and the faster setting runs the rest.  Blocks too
+(BLAS and Numba), and the faster setting runs the rest.  Blocks too
 small to gain from threads always run on one thread, as scikit-learn's
 KMeans limits BLAS inside its loops, and a pass too short to measure
 decides by the size of its blocks.
@@ -17,12 +17,10 @@ thread whatever their size: OpenBLAS's threaded Cholesky synchronizes its
 threads at every step, which on a busy machine made it slower than one
 thread at every width tried, and the solve is a small part of a fit.
 """
-import functools
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
-import numba
-from threadpoolctl import ThreadpoolController
+from .._threads import limit_threads
 
 #: Floating-point operations per block below which a block runs on one thread
 #: (a few milliseconds of work: less than waking a thread on a busy machine).
@@ -34,24 +32,29 @@ SHARED_BLOCK = 2e9
 MEASURED_PASS = 4
 
 
-def threaded_blocks(blocks, flops_per_block, n_blocks):
-    """Yield ``blocks``; the caller's work on each runs under the faster thread setting.
+def threaded_map(work, blocks, flops_per_block, n_blocks):
+    """Yield ``work(block)`` for each block, each call under the faster thread setting.
+
+    The thread setting is entered and left around each call, never held
+    while the caller has control, so a caller that stops early (an error in
+    a later block) leaves the process's thread pools as they were.
 
     Parameters
     ----------
+    work : callable
+        ``work(block)``: the computation on one block.
     blocks : iterable
-        Blocks of rows (or anything the caller processes one at a time,
-        with about the same work each).
+        Blocks of rows (or anything processed one at a time, with about the
+        same work each).
     flops_per_block : float
-        Floating-point operations of the caller's work on one block
-        (:func:`block_flops`).
+        Floating-point operations of ``work`` on one block (:func:`block_flops`).
     n_blocks : int
         Number of blocks.
 
     Yields
     ------
-    The items of ``blocks``.  Below :data:`SMALL_BLOCK` operations every
-    block is processed on one thread.  In a pass of at least
+    ``work(block)`` for each block, in order.  Below :data:`SMALL_BLOCK`
+    operations every call runs on one thread.  In a pass of at least
     :data:`MEASURED_PASS` blocks, block 0 runs with the default threads,
     block 1 on one thread, and the faster of the two sets the rest.  A
     shorter pass runs on one thread below :data:`SHARED_BLOCK` operations per
@@ -59,20 +62,24 @@ def threaded_blocks(blocks, flops_per_block, n_blocks):
     """
     if flops_per_block < SMALL_BLOCK or (n_blocks < MEASURED_PASS
                                          and flops_per_block < SHARED_BLOCK):
-        with single_thread():
-            yield from blocks
+        for block in blocks:
+            with single_thread():
+                result = work(block)
+            yield result
         return
     if n_blocks < MEASURED_PASS:
-        yield from blocks
+        for block in blocks:
+            yield work(block)
         return
     seconds = {}
     for i, block in enumerate(blocks):
         single = i == 1 if i < 2 else seconds[True] < seconds[False]
         with single_thread() if single else nullcontext():
             t0 = time.perf_counter()
-            yield block
+            result = work(block)
             if i < 2:
                 seconds[single] = time.perf_counter() - t0
+        yield result
 
 
 def block_flops(n_rows, widths, n_outputs, gram=False):
@@ -95,23 +102,10 @@ def block_flops(n_rows, widths, n_outputs, gram=False):
     return layers + 2.0 * n_rows * top * n_outputs + (n_rows * top * top if gram else 0.0)
 
 
-@contextmanager
 def single_thread():
-    """One thread for BLAS, OpenMP and Numba's parallel loops inside the block."""
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        with _controller().limit(limits=1):
-            yield
-    finally:
-        numba.set_num_threads(previous)
+    """One thread for BLAS and Numba's parallel loops inside the block (a context manager).
 
-
-@functools.cache
-def _controller():
-    """The thread pools of the loaded BLAS and OpenMP libraries, found once.
-
-    Finding them takes milliseconds (``threadpool_limits`` does it on every
-    call), as long as a small fit; scikit-learn caches its controller too.
+    Safe to enter from several Python threads at once: the process-wide BLAS
+    limit is restored when the last of them leaves.
     """
-    return ThreadpoolController()
+    return limit_threads(1, 1)

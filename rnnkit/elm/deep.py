@@ -12,8 +12,8 @@ from .._classes import encode_classes
 from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
 from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
-from ._stacked import ENCODERS, accumulate_readout, fit_stack
-from ._threads import block_flops, threaded_blocks
+from ._stacked import ENCODERS, fit_stack
+from ._threads import block_flops, threaded_map
 from .estimators import _cv_results, _readout, one_hot
 from .readout import SOLVERS, GramAccumulator
 
@@ -112,10 +112,8 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         rng = check_random_state(self.random_state)
         params = self._cluster_params()
 
-        widths = self._planned_widths(source.n_features)
-
         def chunks():
-            return (block for _, block in self._blocks(source, widths, gram=True))
+            return (block for _, block in source.chunks(self.batch_size))
 
         t0 = time.perf_counter()
         model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
@@ -130,29 +128,29 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         Y = one_hot(codes, len(self.classes_))
         sample = self._sample.copy()
 
-        def chunks_with_targets():
-            for start, block in self._blocks(source, self._widths(), len(self.classes_),
-                                             gram=True):
-                targets = Y[start:start + block.shape[0]]
-                sample.add(block, targets)
-                yield start, block, targets
+        t0 = time.perf_counter()
 
-        accumulate_readout(chunks_with_targets, self.model_, self._accumulator, log=self._log)
+        def add(chunk):
+            start, block = chunk
+            targets = Y[start:start + block.shape[0]]
+            self._accumulator.add(self.model_.transform(block), targets)
+            sample.add(block, targets)
+            return start + block.shape[0]
+
+        for done in self._map_blocks(add, source, self._widths(), len(self.classes_),
+                                     gram=True):
+            self._log(f"readout: {done} rows accumulated, {time.perf_counter() - t0:.1f} s")
         self._sample = sample
 
-    def _blocks(self, source, widths, n_outputs=0, gram=False):
-        """``source.chunks``, each block run under the faster thread setting."""
+    def _map_blocks(self, work, source, widths, n_outputs=0, gram=False):
+        """``work((start, X_block))`` over ``source.chunks``, under the faster thread setting."""
         flops = block_flops(min(self.batch_size, source.n_samples), widths, n_outputs, gram)
-        return threaded_blocks(source.chunks(self.batch_size), flops,
-                               -(-source.n_samples // self.batch_size))
+        return threaded_map(work, source.chunks(self.batch_size), flops,
+                            -(-source.n_samples // self.batch_size))
 
     def _widths(self):
         """Input width and the output width of each fitted layer."""
         return [self.n_features_in_] + [layer.n_features_out for layer in self.model_.layers]
-
-    def _planned_widths(self, n_features):
-        """:meth:`_widths` before the layers are fitted, from the parameters."""
-        return [n_features, *check_widths(self.hidden_layers, "hidden_layers"), self.n_hidden]
 
     def _settings(self):
         return {"lam": self.lam, "n_iter": self.fista_iter, "nmf_iter": self.nmf_iter,
@@ -193,8 +191,8 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         """Input of the readout (the last hidden layer), shape (n_samples, n_readout_inputs)."""
         check_is_fitted(self, "model_")
         source = self._source(X, reset=False)
-        return np.vstack([self._hidden(block)
-                          for _, block in self._blocks(source, self._widths())])
+        return np.vstack(list(self._map_blocks(lambda chunk: self._hidden(chunk[1]), source,
+                                               self._widths())))
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes.
@@ -222,9 +220,13 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         source = self._source(X, reset=False)
         coef = self.coef_
         out = np.empty((source.n_samples, coef.shape[1]), dtype=source.dtype)
-        for start, block in self._blocks(source, self._widths(), coef.shape[1]):
+        def output(chunk):
+            start, block = chunk
             H = self._hidden(block)
             out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
+
+        for _ in self._map_blocks(output, source, self._widths(), coef.shape[1]):
+            pass
         return out
 
     def _hidden(self, X):

@@ -13,7 +13,7 @@ from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
 from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
-from ._threads import block_flops, single_thread, threaded_blocks
+from ._threads import block_flops, single_thread, threaded_map
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             scale_to_max)
 from .readout import SOLVERS, GramAccumulator
@@ -128,8 +128,8 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         weights = draw_input_weights(rng, source.n_features, self.n_hidden, source.dtype)
         scale_stop = source.n_samples if self.scale_rows is None else self.scale_rows
         t0 = time.perf_counter()
-        largest = max_preactivation(self._blocks(source, targets.shape[1], scale_stop),
-                                    weights, params, self.max_preactivation)
+        largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
+                                    params, self.max_preactivation)
         scale = scale_to_max(weights, largest, self.max_preactivation)
         self._log(f"scale pass over {min(scale_stop, source.n_samples)} rows: "
                   f"max pre-activation {largest:.4g}, {time.perf_counter() - t0:.1f} s")
@@ -149,22 +149,25 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         weights, accumulator, sample = state["weights"], state["accumulator"], state["sample"]
         params, bias = self._params, self._bias
         t0 = time.perf_counter()
-        for start, X in self._blocks(source, targets.shape[1], gram=True):
-            H = cluster_activation(X, weights, bias, params)
+
+        def add(chunk):
+            start, X = chunk
             Y = targets[start:start + X.shape[0]]
-            accumulator.add(H, Y)
+            accumulator.add(cluster_activation(X, weights, bias, params), Y)
             if sample is not None:
                 sample.add(X, Y)
-            self._log(f"accumulated {start + X.shape[0]}/{source.n_samples} rows, "
+            return start + X.shape[0]
+
+        for done in self._map_blocks(add, source, targets.shape[1], gram=True):
+            self._log(f"accumulated {done}/{source.n_samples} rows, "
                       f"{time.perf_counter() - t0:.1f} s")
 
-    def _blocks(self, source, n_outputs, stop=None, gram=False):
-        """``source.chunks``, each block run under the faster thread setting."""
-        n_rows = source.n_samples if stop is None else min(stop, source.n_samples)
-        flops = block_flops(min(self.batch_size, n_rows), (source.n_features, self.n_hidden),
-                            n_outputs, gram)
-        return threaded_blocks(source.chunks(self.batch_size, stop), flops,
-                               -(-n_rows // self.batch_size))
+    def _map_blocks(self, work, source, n_outputs, gram=False):
+        """``work((start, X_block))`` over ``source.chunks``, under the faster thread setting."""
+        flops = block_flops(min(self.batch_size, source.n_samples),
+                            (source.n_features, self.n_hidden), n_outputs, gram)
+        return threaded_map(work, source.chunks(self.batch_size), flops,
+                            -(-source.n_samples // self.batch_size))
 
     def _commit(self, state, source, target_attrs):
         for name, value in target_attrs.items():
@@ -211,7 +214,7 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         """Hidden-layer output ``H``, shape (n_samples, n_hidden)."""
         check_is_fitted(self, "input_weights_")
         source = self._source(X, reset=False)
-        return np.vstack([self._hidden(Xb) for _, Xb in self._blocks(source, 0)])
+        return np.vstack(list(self._map_blocks(lambda chunk: self._hidden(chunk[1]), source, 0)))
 
     def _hidden(self, X):
         """Hidden-layer output of validated rows ``X``."""
@@ -223,8 +226,12 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         source = self._source(X, reset=False)
         coef = self.coef_.astype(self.input_weights_.dtype, copy=False)
         out = np.empty((source.n_samples, coef.shape[1]), dtype=coef.dtype)
-        for start, Xb in self._blocks(source, coef.shape[1]):
+        def output(chunk):
+            start, Xb = chunk
             out[start:start + Xb.shape[0]] = self._hidden(Xb) @ coef
+
+        for _ in self._map_blocks(output, source, coef.shape[1]):
+            pass
         return out
 
     # -- helpers -------------------------------------------------------------

@@ -96,10 +96,7 @@ def test_partial_fit_accumulates_like_fit(digits):
     assert full.n_samples_seen_ == 800
     # the same model from one accumulation over all rows, layers reused
     once._accumulator = type(once._accumulator)(200, 10)
-    from rnnkit.elm._stacked import accumulate_readout
-    Y = np.eye(10)[y]
-    accumulate_readout(lambda: iter([(0, X, Y)]), once.model_, once._accumulator)
-    once._output_weights = None
+    once._accumulator.add(once.model_.transform(X), np.eye(10)[y])
     np.testing.assert_allclose(full.coef_, once.coef_, rtol=1e-6, atol=1e-8)
     assert full.score(Xt, yt) > 0.85
     with pytest.raises(ValueError, match="do not exist in the initial classes"):

@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_info
 from rnnkit import RNNELMClassifier
 from rnnkit.elm import _threads
 from rnnkit.elm._threads import (MEASURED_PASS, SHARED_BLOCK, SMALL_BLOCK, block_flops,
-                                 single_thread, threaded_blocks)
+                                 single_thread, threaded_map)
 
 
 def _blas_threads():
@@ -34,8 +34,8 @@ def test_single_thread_limits_blas_and_numba_and_restores_them(two_threads):
 
 def test_small_blocks_run_on_one_thread(two_threads):
     for n_blocks in (3, 12):
-        seen = [numba.get_num_threads()
-                for _ in threaded_blocks(range(n_blocks), SMALL_BLOCK / 2, n_blocks)]
+        seen = list(threaded_map(lambda _: numba.get_num_threads(), range(n_blocks),
+                                 SMALL_BLOCK / 2, n_blocks))
         assert seen == [1] * n_blocks
     assert numba.get_num_threads() > 1
 
@@ -43,17 +43,18 @@ def test_small_blocks_run_on_one_thread(two_threads):
 def test_short_passes_decide_by_block_size(two_threads):
     n = MEASURED_PASS - 1
     for flops, threads in ((SHARED_BLOCK / 2, 1), (SHARED_BLOCK * 2, numba.get_num_threads())):
-        seen = [numba.get_num_threads() for _ in threaded_blocks(range(n), flops, n)]
+        seen = list(threaded_map(lambda _: numba.get_num_threads(), range(n), flops, n))
         assert seen == [threads] * n
 
 
 @pytest.mark.parametrize("faster_single", [True, False])
 def test_larger_blocks_keep_the_faster_setting(two_threads, faster_single):
-    seen = []
-    for _ in threaded_blocks(range(12), SMALL_BLOCK * 2, 12):
+    def work(_):
         single = numba.get_num_threads() == 1
-        seen.append(single)
         time.sleep(0.002 if single == faster_single else 0.03)
+        return single
+
+    seen = list(threaded_map(work, range(12), SMALL_BLOCK * 2, 12))
     # one block with the default threads, one on one thread, then the faster
     assert seen[:2] == [False, True]
     assert seen[2:] == [faster_single] * 10
@@ -62,10 +63,33 @@ def test_larger_blocks_keep_the_faster_setting(two_threads, faster_single):
 
 def test_a_pass_left_early_restores_the_threads(two_threads):
     before = numba.get_num_threads()
-    for i in threaded_blocks(range(10), SMALL_BLOCK / 2, 10):
+    for i in threaded_map(lambda i: i, range(10), SMALL_BLOCK / 2, 10):
         if i == 2:
             break
     assert numba.get_num_threads() == before and _blas_threads() > 1
+
+    def fail_at_2(i):
+        if i == 2:
+            raise ValueError("bad block")
+        return i
+
+    # the pass is left by an error and its generator stays referenced (as by a
+    # traceback kept in a notebook): the thread pools are as they were
+    blocks = threaded_map(fail_at_2, range(10), SMALL_BLOCK / 2, 10)
+    with pytest.raises(ValueError, match="bad block"):
+        for _ in blocks:
+            pass
+    assert numba.get_num_threads() == before and _blas_threads() > 1
+
+
+def test_a_failed_fit_restores_the_threads(two_threads, tmp_path):
+    X = np.memmap(tmp_path / "X.dat", dtype=np.float64, mode="w+", shape=(4000, 20))
+    X[:] = np.random.default_rng(0).random(X.shape)
+    X[-1, 0] = np.nan  # found when the pass reads the last block
+    before = (numba.get_num_threads(), _blas_threads())
+    with pytest.raises(ValueError, match="NaN"):
+        RNNELMClassifier(50, batch_size=500).fit(X, np.arange(4000) % 2)
+    assert (numba.get_num_threads(), _blas_threads()) == before
 
 
 def test_block_flops():
@@ -77,14 +101,14 @@ def test_block_flops():
 def test_the_readout_solve_runs_on_one_thread(two_threads, monkeypatch):
     from rnnkit.elm.readout import GramAccumulator
 
-    solve = GramAccumulator.solve
+    solve = GramAccumulator._solve
     threads = []
 
     def recording(self, *args, **kwargs):
         threads.append(_blas_threads())
         return solve(self, *args, **kwargs)
 
-    monkeypatch.setattr(GramAccumulator, "solve", recording)
+    monkeypatch.setattr(GramAccumulator, "_solve", recording)
     rng = np.random.default_rng(0)
     X, y = rng.random((300, 5)), rng.integers(0, 3, 300)
     clf = RNNELMClassifier(20, random_state=0).fit(X, y)
