@@ -44,9 +44,9 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    data_min_, data_max_ : ndarray of shape (n_features_in_,)
+    data_min_, data_max_ : ndarray of shape (n_features,)
         Per-feature minimum and maximum of the training data after step 1.
-    mean_, var_, std_ : ndarray of shape (n_features_in_,) or None
+    mean_, var_, std_ : ndarray of shape (n_features,) or None
         Feature statistics of step 2 (None without ``split_sign``);
         ``std_`` is ``sqrt(var_)`` with zeros replaced by 1.
     scale_, min_ : ndarray of shape (n_features_out,)
@@ -55,7 +55,7 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
     n_samples_seen_ : int
         Rows seen by ``fit`` or the calls to ``partial_fit``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Defined when X has feature names that are all strings.
 
     Examples
