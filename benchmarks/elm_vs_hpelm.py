@@ -2,10 +2,10 @@
 
 Only the width is set.  Both get the data a user would pass:
 
-* rnnkit: ``make_pipeline(MinMaxScaler(clip=True), RNNELMClassifier(width))``,
-  per-column min-max scaling to [0, 1] fitted on the training rows (test
-  values clipped into [0, 1]); everything else at its default, so the
-  readout's ridge is chosen from the stored sums (``alpha="auto"``).
+* rnnkit: ``make_pipeline(NonNegativeScaler(), RNNELMClassifier(width))``,
+  both at their defaults: per-column min-max scaling fitted on the training
+  rows (test values below the training minimum clipped to 0), and the
+  readout's ridge chosen from the stored sums (``alpha="auto"``).
 * hpelm 1.0.10: ``StandardScaler`` then ``hpelm.ELM(d, k, classification="c")``
   with ``width`` ``"sigm"`` neurons, trained with ``elm.train(X, T, "c")``
   (its default tiny ridge ``50 eps``), class = argmax of its outputs.
@@ -68,11 +68,10 @@ def load(name, data, seed):
 
 def run_rnnkit(X, y, Xt, yt, width, seed):
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import MinMaxScaler
 
-    from rnnkit import RNNELMClassifier
+    from rnnkit import NonNegativeScaler, RNNELMClassifier
 
-    model = make_pipeline(MinMaxScaler(clip=True), RNNELMClassifier(width, random_state=seed))
+    model = make_pipeline(NonNegativeScaler(), RNNELMClassifier(width, random_state=seed))
     t0 = time.perf_counter()
     model.fit(X, y)
     fit_time = time.perf_counter() - t0

@@ -67,7 +67,7 @@ def load(data, n_train):
 
     X, y = load_mnist(data, "train")
     X, y = X[:n_train] / 255.0, y[:n_train]
-    scaler = NonNegativeScaler(per_sample_zscore=True).fit(X)
+    scaler = NonNegativeScaler(per_sample_zscore=True, scale="global").fit(X)
 
     def test_data():
         Xt, yt = load_mnist(data, "test")
