@@ -46,8 +46,8 @@ def load_small_norb(path, subset="train", *, step=3, phase=0):
     step : int, default=3
         Keep every ``step``-th row and column (96 -> 32 for 3; 1 keeps all).
     phase : int, default=0
-        Index of the first kept row/column (the two reference scripts use
-        different phases, rnn_elm.md §3).
+        Index of the first kept row/column (the RNN-ELM paper's two
+        reference scripts subsample with different phases).
 
     Returns
     -------
