@@ -615,15 +615,7 @@ def _pick_start(free, rule, last_r, last_c):
                 best_any = r * W + c
             if score >= best_end_score:
                 continue
-            count = 0
-            runs = 0
-            before = free[r + DIR_DY[7], c + DIR_DX[7]]
-            for k in range(8):
-                on = free[r + DIR_DY[k], c + DIR_DX[k]]
-                count += on
-                if on and not before:
-                    runs += 1
-                before = on
+            runs, count = _runs(free, r, c)
             if count == 0 or (runs == 1 and count <= 2):
                 best_end_score = score
                 best_end = r * W + c
