@@ -64,6 +64,7 @@ from .._sequences import (
     as_sequence_input, check_sequence_targets, check_sequences, cut_sequences,
     step_moments,
 )
+from .._threads import compute_threads
 from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
 
 __all__ = [
@@ -402,6 +403,7 @@ class BaseRecurrentEstimator(BaseEstimator):
                                    self._target_units(Y.copy(), X, lengths),
                                    lengths)
 
+    @compute_threads()
     def _run_epoch(self, Xp, lengths, Y):
         n = Xp.shape[0]
         order = (self._random_state.permutation(n) if self.shuffle
@@ -457,6 +459,7 @@ class BaseRecurrentEstimator(BaseEstimator):
         out = self._output_padded(Xp, lengths)
         return self._target_units(out, Xp, lengths), lengths
 
+    @compute_threads()
     def _output_padded(self, Xp, lengths):
         n = Xp.shape[0]
         order = np.argsort(-lengths, kind="stable")

@@ -19,7 +19,6 @@ class _CellNetworkMixin:
     _network_constraints = {
         "cell": [StrOptions(set(CELLS))],
         "linear_skip": ["boolean"],
-        "linear_skip": ["boolean"],
         "hidden_sizes": [Interval(Integral, 1, None, closed="left"),
                          "array-like"],
     }

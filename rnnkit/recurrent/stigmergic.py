@@ -13,9 +13,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 from .._sequences import as_sequence_input, sequence_form
+from .._threads import compute_threads
 from ..kernels.stigmergy import sm_backward, sm_forward, softmax_cross_entropy
 from ..optim import init_weight
 from ._base import BaseRecurrentClassifier, BaseRecurrentEstimator
@@ -243,6 +243,7 @@ class StigmergicClassifier(BaseRecurrentClassifier):
     # decision_function, predict_proba, predict_log_proba and predict come
     # from BaseRecurrentClassifier (softmax over the classifier logits).
 
+    @compute_threads()
     def marks(self, X):
         """Mark trajectories: the stigmergic memory after every step.
 
@@ -330,12 +331,6 @@ class StigmergicClassifier(BaseRecurrentClassifier):
         loss = _loss_grad(coefs, X, lengths, Y, self.clamp_min,
                           self.clamp_max, grads, self._loss_and_grad)
         return loss, [flat_grad]
-
-    def _run_epoch(self, Xp, lengths, Y):
-        # the per-step GEMMs are tiny (batch x tens): BLAS threads only add
-        # synchronization, which costs several times the work on a busy host
-        with threadpool_limits(limits=1, user_api="blas"):
-            return super()._run_epoch(Xp, lengths, Y)
 
 
 # ---------------------------------------------------------------- helpers
