@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 __all__ = ["as_sequence_input", "check_sequences", "check_sequence_targets",
-           "cut_sequences", "sequence_form", "step_moments"]
+           "cut_sequences", "sequence_form", "step_changes", "step_moments"]
 
 #: What the estimators accept, for error messages.
 ACCEPTED_FORMS = (
@@ -253,6 +253,26 @@ def cut_sequences(X, lengths, Y, window):
     Yw = Y[seq[:, None], t] * valid[:, :, None]
     return (np.ascontiguousarray(Xw, dtype=X.dtype), win_len.astype(np.int64),
             np.ascontiguousarray(Yw, dtype=Y.dtype))
+
+
+def step_changes(X, lengths):
+    """Change of every feature from the previous step, on padded sequences.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, T, n_features)
+    lengths : ndarray of shape (n,)
+
+    Returns
+    -------
+    changes : ndarray of shape (n, T, n_features)
+        ``X[i, t] - X[i, t - 1]`` for ``1 <= t < lengths[i]``; zero at each
+        sequence's first step and after its end.
+    """
+    out = np.zeros_like(X)
+    out[:, 1:] = X[:, 1:] - X[:, :-1]
+    out[np.arange(X.shape[1])[None, :] >= lengths[:, None]] = 0
+    return out
 
 
 def step_moments(X, lengths):

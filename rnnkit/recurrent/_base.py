@@ -62,7 +62,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from .._scratch import Scratch
 from .._sequences import (
     as_sequence_input, check_sequence_targets, check_sequences, cut_sequences,
-    step_moments,
+    step_changes, step_moments,
 )
 from .._threads import compute_threads
 from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
@@ -233,6 +233,7 @@ class BaseRecurrentEstimator(BaseEstimator):
             Xp, lengths, Y, *validation = self._split_validation(Xp, lengths, Y)
             self.best_validation_score_ = None
             self._no_improvement = 0
+        Xp = self._network_inputs(Xp, lengths)
         window = getattr(self, "bptt_steps", None)
         if self._per_step and window is not None and lengths.max() > window:
             Xp, lengths, Y = cut_sequences(Xp, lengths, Y, window)
@@ -342,7 +343,14 @@ class BaseRecurrentEstimator(BaseEstimator):
         self.input_mean_ = self.input_scale_ = None
         if self.standardize:
             self.input_mean_, self.input_scale_ = _mean_and_scale(
-                Xp, lengths, Xp.dtype)
+                self._network_inputs(Xp, lengths), lengths, Xp.dtype)
+
+    def _network_inputs(self, Xp, lengths):
+        """What the network reads of padded sequences, before standardizing.
+
+        Here the inputs themselves; a new array when they are transformed.
+        """
+        return Xp
 
     def _model_targets(self, Y, Xp, lengths):
         """Encoded targets in the network's units (a new array if changed)."""
@@ -468,7 +476,9 @@ class BaseRecurrentEstimator(BaseEstimator):
             idx = order[start:start + _PREDICT_CHUNK]
             Lb = lengths[idx]
             T = int(Lb[0])
-            Xb = self._standardize_inputs(np.ascontiguousarray(Xp[idx, :T]), Lb)
+            Xb = self._standardize_inputs(  # Xp[idx] is a copy
+                self._network_inputs(np.ascontiguousarray(Xp[idx, :T]), Lb),
+                Lb)
             outs.append(self._forward(self.params_, Xb, Lb))
         if self._per_step:
             T = int(lengths.max())
@@ -661,8 +671,11 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
         return Y, (per_step, Y.shape[-1], y_shape)
 
     def _fit_transforms(self, Xp, lengths, Y):
-        super()._fit_transforms(Xp, lengths, Y)
         self.baseline_features_ = self._find_baselines(Xp, lengths, Y)
+        self.input_changes_ = bool(
+            (self.baseline_features_ >= 0).any()
+            if self.input_changes == "auto" else self.input_changes)
+        super()._fit_transforms(Xp, lengths, Y)
         self.target_mean_ = self.target_scale_ = None
         if self.standardize:
             R = Y - self._baselines(Xp, lengths, Y.shape)
@@ -670,6 +683,9 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
                 R[:, None, :], np.ones(len(R), dtype=np.int64))
             self.target_mean_, self.target_scale_ = _mean_and_scale(
                 R3, L, Y.dtype)
+
+    def _network_inputs(self, Xp, lengths):
+        return step_changes(Xp, lengths) if self.input_changes_ else Xp
 
     def _find_baselines(self, Xp, lengths, Y):
         """Input feature each output is predicted relative to (-1: none)."""

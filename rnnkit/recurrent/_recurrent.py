@@ -182,7 +182,25 @@ _BASELINE = """
         the previous step's target at every step of every training
         sequence (the one-step-ahead framing), if there is one; none for
         targets per sequence.  An int (or one per output, ``-1`` for none)
-        names the feature; ``None``: no baseline."""
+        names the feature; ``None``: no baseline.  The head starts at zero
+        when there is a baseline, so an untrained model predicts the
+        baseline plus the mean change.
+    input_changes : 'auto' or bool, default='auto'
+        Let the network read the change of every input feature from the
+        previous step (zero at each sequence's first step) instead of its
+        value.  Levels that differ from one series to the next (one
+        machine runs hotter than another) then cannot be learned as if
+        they told the series apart, and a model trained on some series
+        carries over to others; the baseline supplies the level.
+        ``'auto'``: when there is a baseline.
+    bptt_steps : int or None, default=100
+        For targets per step: training cuts every sequence longer than this
+        into consecutive windows of ``bptt_steps`` steps, each a training
+        sequence of its own that starts from a zero state (truncated
+        backpropagation through time).  A few long series then give many
+        short sequences and many updates per epoch instead of one.
+        Predictions always run over whole sequences.  ``None``: train on
+        whole sequences.  No effect on targets per sequence."""
 
 _STANDARDIZE_TARGETS = (
     ", and each target the same way (predictions are mapped back; the "
@@ -191,7 +209,8 @@ _STANDARDIZE_TARGETS = (
 
 _DOC_ATTRS = """
     input_mean_, input_scale_ : ndarray of shape (n_step_features,) or None
-        Statistics of the input standardization (``None`` without it).
+        Statistics of the input standardization, of what the network
+        reads (``None`` without it).
     params_ : list of ndarray
         ``[W, b, U, E]`` per layer, then ``[W_out, b_out]``.
     n_params_ : int
@@ -292,6 +311,8 @@ class RecurrentRegressor(_CellNetworkMixin, BaseRecurrentRegressor):
     n_outputs_ : int
     baseline_features_ : ndarray of shape (n_outputs,), int
         Input feature each output is predicted relative to (``-1``: none).
+    input_changes_ : bool
+        Whether the network reads the inputs' step-to-step changes.
     target_mean_, target_scale_ : ndarray of shape (n_outputs,) or None
         Statistics of the target standardization, taken after subtracting
         the baseline (``None`` without standardization).{_DOC_ATTRS}
@@ -324,11 +345,13 @@ class RecurrentRegressor(_CellNetworkMixin, BaseRecurrentRegressor):
         "baseline_feature": [StrOptions({"auto"}), Integral, "array-like",
                              None],
         "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "input_changes": [StrOptions({"auto"}), "boolean"],
     }
 
     def __init__(self, cell="lstm", hidden_sizes=(32,), *,
-                 baseline_feature="auto", bptt_steps=None, linear_skip=False,
-                 step_features=None, optimizer="adam", learning_rate=1e-3,
+                 baseline_feature="auto", input_changes="auto",
+                 bptt_steps=100, linear_skip=False, step_features=None,
+                 optimizer="adam", learning_rate=1e-3,
                  batch_size=20, max_epochs=10, shuffle=True,
                  early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, scoring="loss",
@@ -336,6 +359,7 @@ class RecurrentRegressor(_CellNetworkMixin, BaseRecurrentRegressor):
                  init="uniform", standardize=True, dtype=None,
                  random_state=None, verbose=0, warm_start=False):
         self.baseline_feature = baseline_feature
+        self.input_changes = input_changes
         self.bptt_steps = bptt_steps
         RecurrentClassifier.__init__(
             self, cell=cell, hidden_sizes=hidden_sizes,

@@ -3,6 +3,7 @@ input feature (persistence) in one-step-ahead forecasting."""
 import numpy as np
 import pytest
 
+from rnnkit._sequences import step_changes
 from rnnkit.datasets.coal import one_step_ahead
 from rnnkit.recurrent import RecurrentRegressor
 
@@ -61,7 +62,8 @@ def test_baseline_equals_training_on_the_change(per_step):
         change = y - np.array([x[-1, 2] for x in X])
     kw = dict(cell="gru", hidden_sizes=4, max_epochs=3, random_state=0)
     based = RecurrentRegressor(baseline_feature=2, **kw).fit(X, y)
-    plain = _ZeroHead(baseline_feature=None, **kw).fit(X, change)
+    plain = _ZeroHead(baseline_feature=None, input_changes=True, **kw).fit(
+        X, change)
     np.testing.assert_allclose(based.loss_curve_, plain.loss_curve_,
                                rtol=1e-10)
     np.testing.assert_allclose(based.target_scale_, plain.target_scale_)
@@ -105,3 +107,42 @@ def test_bad_baseline_feature():
                 X, np.ones(5))
     with pytest.raises(ValueError, match="baseline_feature"):
         RecurrentRegressor(baseline_feature="last").fit(X, np.ones(5))
+
+
+def test_step_changes():
+    X = np.arange(24, dtype=float).reshape(2, 4, 3) ** 2
+    lengths = np.array([4, 2])
+    D = step_changes(X, lengths)
+    np.testing.assert_array_equal(D[0, 1:], np.diff(X[0], axis=0))
+    np.testing.assert_array_equal(D[1, 1], X[1, 1] - X[1, 0])
+    assert not D[:, 0].any() and not D[1, 2:].any()
+
+
+@pytest.mark.parametrize("per_step", [True, False])
+def test_input_changes_equal_training_on_the_changes(per_step):
+    rng = np.random.RandomState(3)
+    X = [rng.randn(L, 2) for L in rng.randint(1, 9, size=20)]
+    y = ([np.cumsum(x[:, 0]) for x in X] if per_step
+         else np.array([x[:, 0].sum() for x in X]))
+    D = [np.vstack([np.zeros((1, 2)), np.diff(x, axis=0)]) for x in X]
+    kw = dict(cell="lstm", hidden_sizes=3, max_epochs=3, random_state=0,
+              baseline_feature=None)
+    a = RecurrentRegressor(input_changes=True, **kw).fit(X, y)
+    b = RecurrentRegressor(input_changes=False, **kw).fit(D, y)
+    assert a.input_changes_ and not b.input_changes_
+    np.testing.assert_allclose(a.input_scale_, b.input_scale_, rtol=1e-12)
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-10)
+    pa, pb = a.predict(X), b.predict(D)
+    if per_step:
+        pa, pb = np.concatenate(pa), np.concatenate(pb)
+    np.testing.assert_allclose(pa, pb, rtol=1e-10)
+
+
+def test_input_changes_auto_follows_the_baseline():
+    rng = np.random.RandomState(4)
+    X, y = one_step_ahead([rng.randn(15, 3) for _ in range(4)],
+                          target_column=0)
+    kw = dict(hidden_sizes=2, max_epochs=1)
+    assert RecurrentRegressor(**kw).fit(X, y).input_changes_
+    assert not RecurrentRegressor(baseline_feature=None, **kw).fit(
+        X, y).input_changes_
