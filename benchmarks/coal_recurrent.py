@@ -31,9 +31,8 @@ import time
 
 import numpy as np
 
-from rnnkit.datasets.coal import (
-    load_coal, one_step_ahead, parse_burners, persistence_errors,
-)
+from rnnkit.datasets import load_coal, one_step_ahead, persistence_errors
+from rnnkit.datasets.coal import parse_burners
 from rnnkit.recurrent import RecurrentClassifier, RecurrentRegressor
 
 #: name -> estimator settings on top of the issue's command

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnnkit._sequences import step_changes
-from rnnkit.datasets.coal import one_step_ahead
+from rnnkit.datasets import one_step_ahead
 from rnnkit.recurrent import RecurrentRegressor
 
 
