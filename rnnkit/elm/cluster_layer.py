@@ -108,19 +108,38 @@ class PreactivationRange:
         self.n_rows = 0
         self._exponents = np.zeros(_EXPONENT_BINS, dtype=np.int64)
 
-    def add(self, X):
-        """Take the next rows ``X``, shape (n_b, n_features)."""
+    def add(self, X, first_row=None):
+        """Take the next rows ``X``, shape (n_b, n_features).
+
+        ``first_row``: index of ``X``'s first row among all training rows
+        (for the message naming the largest row); None: the rows follow
+        those taken so far.
+        """
         P = X.astype(self.W.dtype, copy=False) @ self.W[:-1]
         data_term = P.max(axis=1)
         P += self.bias * self.W[-1]
         row_max = P.max(axis=1)
         i = int(np.argmax(row_max))
         if row_max[i] > self.largest:
-            self.largest, self.largest_row = float(row_max[i]), self.n_rows + i
+            self.largest = float(row_max[i])
+            self.largest_row = (self.n_rows if first_row is None else first_row) + i
         nonzero = data_term[data_term > 0]
         self._exponents += np.bincount(np.frexp(nonzero)[1] - _MIN_EXPONENT,
                                        minlength=_EXPONENT_BINS)
         self.n_rows += X.shape[0]
+
+    def merge(self, other):
+        """Take the summary of ``other``, a range of other rows of the same weights; self."""
+        if other.largest > self.largest or (other.largest == self.largest
+                                            and other.largest_row < self.largest_row):
+            self.largest, self.largest_row = other.largest, other.largest_row
+        self.n_rows += other.n_rows
+        self._exponents += other._exponents
+        return self
+
+    def __getstate__(self):
+        # the summary travels between processes without the weights (their dtype stays)
+        return {**self.__dict__, "W": self.W[:0]}
 
     def checked_largest(self, params, target):
         """The largest pre-activation, after checking that scaling it to ``target`` is safe.
