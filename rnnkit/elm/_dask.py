@@ -22,13 +22,15 @@ Dask runs the blocks in parallel, so each block's work runs on one BLAS and
 Numba thread (a worker's threads are its parallelism).  Dask is imported
 only here, and only when a Dask collection is passed.
 """
+import functools
+from functools import partial
+
 import numpy as np
 from sklearn.utils.validation import check_array
 
 from ._proba import join_offers, softmax_proba
 from ._rows import check_rows, square_sums_bound
 from ._threads import single_thread
-from .cluster_layer import PreactivationRange
 from .readout import GramAccumulator
 
 #: Fan-in of the tree reduction: summaries combined per task.
@@ -124,6 +126,30 @@ class DaskRows:
                 "max_value": self.max_value, "n_samples": self.n_samples}
 
 
+class DaskBlocks:
+    """The blocks of a :class:`DaskRows` as the ``chunks`` of :mod:`rnnkit.elm._passes`.
+
+    ``map(function)`` adds a step applied to every block on its worker (the
+    layers fitted so far, a source's columns); ``reduce(summarize, combine)``
+    runs a pass on the workers, ``batch_size`` rows at a time, and returns
+    the combined summary to the client.
+    """
+
+    def __init__(self, rows, batch_size, stop=None, steps=()):
+        self.rows = rows
+        self.batch_size = batch_size
+        self.stop = stop
+        self.steps = tuple(steps)
+
+    def map(self, function):
+        return DaskBlocks(self.rows, self.batch_size, self.stop, self.steps + (function,))
+
+    def reduce(self, summarize, combine):
+        return self.rows.reduce(_summary_block, partial(_combine_in_order, combine),
+                                summarize, combine, self.steps,
+                                self.rows.block_spec(self.batch_size), stop=self.stop)
+
+
 class DaskTargets:
     """The ``y`` of a :class:`DaskRows`, in the same row blocks."""
 
@@ -150,14 +176,6 @@ class DaskTargets:
 
 
 # -- passes ---------------------------------------------------------------------
-
-
-def max_preactivation(rows, weights, params, target, batch_size, stop):
-    """Largest ``[X, zeta(0)] W`` over rows ``0..stop`` (the scale pass), checked."""
-    summary = rows.reduce(_range_block, _join_ranges, weights, params.zeta0,
-                          rows.block_spec(batch_size), stop=stop)
-    summary.W = weights
-    return summary.checked_largest(params, target)
 
 
 def gram_sums(rows, transform, encode, n_hidden, n_targets, *, first_row, batch_size,
@@ -217,20 +235,19 @@ def _chunks(X, first_row, spec):
         yield first_row + start, chunk
 
 
-def _range_block(X, y, first_row, weights, bias, spec):
-    summary = PreactivationRange(weights, bias)
+def _summary_block(X, y, first_row, summarize, combine, steps, spec):
+    total = None
     with single_thread():
-        for start, chunk in _chunks(X, first_row, spec):
-            summary.add(chunk, start)
-    return summary
-
-
-def _join_ranges(*summaries):
-    first = summaries[0]
-    total = PreactivationRange(first.W, first.bias)
-    for summary in summaries:
-        total.merge(summary)
+        for _, chunk in _chunks(X, first_row, spec):
+            for step in steps:
+                chunk = step(chunk)
+            part = summarize(chunk)
+            total = part if total is None else combine(total, part)
     return total
+
+
+def _combine_in_order(combine, *parts):
+    return functools.reduce(combine, parts)
 
 
 def _gram_block(X, y, first_row, transform, encode, sample, spec):

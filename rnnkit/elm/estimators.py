@@ -18,7 +18,7 @@ from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
 from ._threads import block_flops, single_thread, threaded_map
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
-                            scale_to_max)
+                            max_preactivations, scale_to_max)
 from .readout import SOLVERS, GramAccumulator
 
 
@@ -140,8 +140,8 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
             largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
                                         params, self.max_preactivation)
         else:
-            largest = _dask.max_preactivation(source, weights, params, self.max_preactivation,
-                                              self.batch_size, scale_stop)
+            largest = max_preactivations(_dask.DaskBlocks(source, self.batch_size, scale_stop),
+                                         [weights], params, self.max_preactivation)[0]
         scale = scale_to_max(weights, largest, self.max_preactivation)
         self._log(f"scale pass over {min(scale_stop, source.n_samples)} rows: "
                   f"max pre-activation {largest:.4g}, {time.perf_counter() - t0:.1f} s")
@@ -396,11 +396,9 @@ class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
         return RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
 
     def _partial_fit_targets(self, y, n_samples, first, classes=None):
-        dask = isinstance(y, _dask.DaskTargets)  # labels encoded block by block on the cluster
-        classes_, codes = encode_classes(y.unique_labels() if dask else y, classes=classes,
-                                         n_samples=None if dask else n_samples,
-                                         known=None if first else self.classes_)
-        return Targets(None if dask else codes, len(classes_), classes_), {"classes_": classes_}
+        classes_, codes = encode_labels(y, n_samples, classes=classes,
+                                        known=None if first else self.classes_)
+        return Targets(codes, len(classes_), classes_), {"classes_": classes_}
 
     def partial_fit(self, X, y, classes=None):
         """Accumulate one chunk of data; the readout is solved when next needed.
@@ -556,6 +554,17 @@ class Targets:
         if self.classes is None:
             return float_targets(y)
         return one_hot(np.searchsorted(self.classes, np.ravel(y)), self.n_targets)
+
+
+def encode_labels(y, n_samples, **kwargs):
+    """:func:`~rnnkit._classes.encode_classes` of ``y``; for Dask labels no codes.
+
+    The classes of Dask labels are their distinct values, found on the
+    cluster; each block is encoded where it is (:meth:`Targets.encode`).
+    """
+    if isinstance(y, _dask.DaskTargets):
+        return encode_classes(y.unique_labels(), **kwargs)[0], None
+    return encode_classes(y, n_samples=n_samples, **kwargs)
 
 
 def float_targets(y):
