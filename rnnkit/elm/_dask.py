@@ -22,12 +22,12 @@ Dask runs the blocks in parallel, so each block's work runs on one BLAS and
 Numba thread (a worker's threads are its parallelism).  Dask is imported
 only here, and only when a Dask collection is passed.
 """
-import functools
-from functools import partial
+from functools import partial, reduce
 
 import numpy as np
 from sklearn.utils.validation import check_array
 
+from ._common import is_dask_collection
 from ._proba import join_offers, softmax_proba
 from ._rows import check_rows, square_sums_bound
 from ._threads import single_thread
@@ -154,7 +154,7 @@ class DaskTargets:
     """The ``y`` of a :class:`DaskRows`, in the same row blocks."""
 
     def __init__(self, y, row_chunks, da):
-        y = _as_array(y, da) if _is_dask(y) else np.asarray(y)
+        y = _as_array(y, da) if is_dask_collection(y) else np.asarray(y)
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
         n_samples = int(sum(row_chunks))
@@ -162,7 +162,7 @@ class DaskTargets:
             raise ValueError("Found input variables with inconsistent numbers of samples: "
                              f"[{n_samples}, {y.shape[0]}]")
         chunks = (row_chunks,) + ((-1,) if y.ndim == 2 else ())
-        self.array = (y.rechunk(chunks) if _is_dask(y)
+        self.array = (y.rechunk(chunks) if is_dask_collection(y)
                       else da.from_array(y, chunks=chunks))
         self.shape, self.ndim = self.array.shape, self.array.ndim
         self.blocks = self.array.to_delayed().ravel()
@@ -216,9 +216,10 @@ def map_output(rows, output, width, dtype, batch_size):
     """
     one_d = width is None
     chunks = (rows.X.chunks[0],) if one_d else (rows.X.chunks[0], (width,))
+    meta = np.empty((0,) if one_d else (0, width), dtype=dtype)
     return rows.X.map_blocks(_output_block, rows._dask.delayed(output),
                              rows.block_spec(batch_size), chunks=chunks, dtype=dtype,
-                             drop_axis=1 if one_d else None, meta=np.empty((0,) * (2 - one_d), dtype))
+                             drop_axis=1 if one_d else None, meta=meta)
 
 
 # -- block tasks (run on the workers) ---------------------------------------------
@@ -247,7 +248,7 @@ def _summary_block(X, y, first_row, summarize, combine, steps, spec):
 
 
 def _combine_in_order(combine, *parts):
-    return functools.reduce(combine, parts)
+    return reduce(combine, parts)
 
 
 def _gram_block(X, y, first_row, transform, encode, sample, spec):
@@ -322,10 +323,6 @@ def _output_block(X, output, spec, block_info=None):
 
 
 # -- helpers --------------------------------------------------------------------
-
-
-def _is_dask(obj):
-    return callable(getattr(obj, "__dask_graph__", None))
 
 
 def _as_array(obj, da):

@@ -55,9 +55,11 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
 
         Parameters
         ----------
-        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
+        X : array-like, h5py.Dataset, np.memmap or Dask array of shape (n_samples, n_features)
             Nonnegative input (see :class:`rnnkit.NonNegativeScaler`), read in
-            blocks of ``batch_size`` rows.
+            blocks of ``batch_size`` rows.  A Dask array (or Dask DataFrame)
+            is processed where its blocks are: every layer's statistics and
+            the readout sums are formed on the workers.
         y : array-like of shape (n_samples,)
             Class labels.
 
