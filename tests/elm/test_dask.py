@@ -194,3 +194,38 @@ def test_missing_dask_names_the_extra(monkeypatch, data):
     model = RNNELMClassifier(10, random_state=0).fit(X[:100], y[:100])
     with pytest.raises(ImportError, match="rnnkit"):
         model.predict(FakeCollection())
+
+
+def test_merged_parts_equal_one_stream():
+    """The pieces the cluster combines: Gram sums with folds, and the probability sample."""
+    from rnnkit.elm._proba import RowSample, join_offers
+    from rnnkit.elm.readout import GramAccumulator
+    rng = np.random.default_rng(3)
+    H, Y = rng.random((900, 7)), rng.random((900, 2))
+    whole = GramAccumulator(7, 2, n_folds=3)
+    whole.add(H, Y)
+    parts = []
+    for start in (600, 0, 300):  # any order, each with its stream position
+        part = GramAccumulator(7, 2, n_folds=3)
+        part.add(H[start:start + 300], Y[start:start + 300], first_row=start)
+        parts.append(part)
+    merged = GramAccumulator(7, 2, n_folds=3)
+    for part in parts:
+        merged.merge(part)
+    for a, b in zip(whole.folds, merged.folds):
+        np.testing.assert_allclose(np.triu(b.phi), np.triu(a.phi), rtol=1e-13)
+    _assert_same_sums(whole, merged)
+
+    sample = RowSample(50, seed=7)
+    sample.add(H[:100], Y[:100])
+    streamed = sample.copy()
+    streamed.add(H[100:], Y[100:])
+    offers = [sample.offers(H[s:s + 200], Y[s:s + 200], s) for s in (700, 100, 500, 300)]
+    joined = offers[0]
+    for other in offers[1:]:
+        joined = join_offers(joined, other)
+    sample.take(joined, 800)
+    np.testing.assert_array_equal(sample.X, streamed.X)
+    sample.add(H[:10], Y[:10])  # the generator continues where the stream left it
+    streamed.add(H[:10], Y[:10])
+    np.testing.assert_array_equal(sample.X, streamed.X)
