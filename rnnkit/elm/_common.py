@@ -21,6 +21,27 @@ CLUSTER_CONSTRAINTS = {
 }
 
 
+def is_dask_collection(obj):
+    """Whether ``obj`` is a Dask collection (array, DataFrame, ...), told without importing Dask."""
+    return callable(getattr(obj, "__dask_graph__", None))
+
+
+def training_rows(estimator, X, y, make_source, *, square_sums=False):
+    """Training input of a call: ``(make_source(X), y)``, or ``(DaskRows, DaskTargets)``.
+
+    A Dask ``X`` gives a :class:`rnnkit.elm._dask.DaskRows` whose blocks stay
+    on the cluster, with ``y`` in the same blocks; a Dask ``y`` beside an
+    in-memory ``X`` is gathered, as the rows are.
+    """
+    if is_dask_collection(X):
+        from ._dask import DaskRows
+        rows = DaskRows(X, y, type(estimator).__name__, square_sums=square_sums)
+        return rows, rows.y
+    if is_dask_collection(y):
+        y = y.compute()
+    return make_source(X), y
+
+
 def atomic(method):
     """Decorate ``fit`` / ``partial_fit`` so that a call that raises changes nothing.
 
@@ -68,6 +89,22 @@ class ClusterMixin:
             return source
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         return RowSource(X, type(self).__name__, self, square_sums=square_sums)
+
+    def _dask_output(self, X, kind):
+        """Outputs of the rows of a Dask array ``X``, a Dask array of its row blocks.
+
+        ``kind``: see :class:`rnnkit.elm._dask.BlockOutput`.
+        """
+        from ._dask import BlockOutput, DaskRows, map_output
+        rows = DaskRows(X, None, type(self).__name__)
+        self._check_n_features(rows)
+        output = BlockOutput(
+            self._layers(), None if kind == "hidden" else self.coef_, kind,
+            getattr(self, "classes_", None),
+            self._temperature() if kind in ("proba", "log_proba") else None)
+        meta = output(np.zeros((1, rows.n_features), dtype=rows.dtype))
+        return map_output(rows, output, meta.shape[1] if meta.ndim == 2 else None,
+                          meta.dtype, self.batch_size)
 
     def _check_every_row(self, source):
         """Read and check every block of an on-disk source before its rows are used.

@@ -21,6 +21,7 @@ from scipy.linalg import LinAlgError, eigh, lapack, solve_triangular
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
+from ._common import is_dask_collection
 from ._compact import CompactReadout
 from ._threads import single_thread
 
@@ -62,23 +63,42 @@ class RowSample:
 
     def add(self, X, Y):
         """Offer the next rows of the stream, ``X`` (n, n_features) and ``Y`` (n, n_targets)."""
-        t = self.n_seen + np.arange(X.shape[0])
-        slots = np.where(t < self.size, t, np.floor(self._rng.random(t.shape[0]) * (t + 1)))
+        self.take(self.offers(X, Y, self.n_seen), X.shape[0])
+
+    def offers(self, X, Y, first_row):
+        """The rows of a block that would take a slot, as ``(slots, rows, X, Y)``.
+
+        ``first_row`` is the block's position in the stream (at least
+        ``n_seen``): the block's draws ``u_t`` are found by advancing a copy
+        of the generator, so blocks of a stream can be offered in any order
+        and in other processes, and :meth:`take` of their offers, joined by
+        :func:`join_offers`, keeps the rows :meth:`add` of the whole stream
+        would keep.
+        """
+        rng = copy.deepcopy(self._rng)
+        rng.bit_generator.advance(first_row - self.n_seen)
+        t = first_row + np.arange(X.shape[0])
+        slots = np.where(t < self.size, t, np.floor(rng.random(t.shape[0]) * (t + 1)))
         slots = slots.astype(np.intp)
-        if self.X is None:
-            n_kept = min(self.size, X.shape[0])
-            self.X = np.empty((n_kept, X.shape[1]), dtype=X.dtype)
-            self.Y = np.empty((n_kept, Y.shape[1]), dtype=Y.dtype)
-        grow = min(self.size, self.n_seen + X.shape[0]) - self.X.shape[0]
-        if grow > 0:
-            self.X = np.concatenate([self.X, np.empty((grow, X.shape[1]), X.dtype)])
-            self.Y = np.concatenate([self.Y, np.empty((grow, Y.shape[1]), Y.dtype)])
         rows = np.flatnonzero(slots < self.size)
         # the last row offered to a slot is the one kept, as row by row
         last = rows[::-1][np.unique(slots[rows][::-1], return_index=True)[1]]
-        self.X[slots[last]] = X[last]
-        self.Y[slots[last]] = Y[last]
-        self.n_seen += X.shape[0]
+        return slots[last], t[last], X[last], np.asarray(Y)[last]
+
+    def take(self, offers, n_rows):
+        """Keep the rows of ``offers`` for the next ``n_rows`` rows of the stream."""
+        slots, _, X, Y = offers
+        if self.X is None:
+            self.X = np.empty((0, X.shape[1]), dtype=X.dtype)
+            self.Y = np.empty((0, Y.shape[1]), dtype=Y.dtype)
+        grow = min(self.size, self.n_seen + n_rows) - self.X.shape[0]
+        if grow > 0:
+            self.X = np.concatenate([self.X, np.empty((grow, X.shape[1]), X.dtype)])
+            self.Y = np.concatenate([self.Y, np.empty((grow, Y.shape[1]), Y.dtype)])
+        self.X[slots] = X
+        self.Y[slots] = Y
+        self._rng.bit_generator.advance(n_rows)
+        self.n_seen += n_rows
         self._temperature = None
 
     def copy(self):
@@ -105,6 +125,14 @@ class RowSample:
             self._temperature = (beta, loo_temperature(hidden(self.X), self.Y, beta, phi,
                                                        alpha))
         return self._temperature[1]
+
+
+def join_offers(first, second):
+    """Offers of two parts of a stream as one: per slot, the row latest in the stream."""
+    slots, rows, X, Y = (np.concatenate(parts) for parts in zip(first, second))
+    order = np.argsort(rows, kind="stable")[::-1]
+    last = order[np.unique(slots[order], return_index=True)[1]]
+    return slots[last], rows[last], X[last], Y[last]
 
 
 def loo_temperature(H, Y, beta, phi, alpha):
@@ -196,12 +224,16 @@ class ProbaMixin:
         Returns
         -------
         ndarray of shape (n_samples, n_classes), float64
-            Columns in the order of ``classes_``.
+            Columns in the order of ``classes_``; a Dask array for a Dask ``X``.
         """
+        if is_dask_collection(X):
+            return self._dask_output(X, "proba")
         return softmax_proba(self._raw_output(X), self._temperature())
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably, shape (n_samples, n_classes)."""
+        if is_dask_collection(X):
+            return self._dask_output(X, "log_proba")
         return softmax_proba(self._raw_output(X), self._temperature(), log=True)
 
     def _temperature(self):

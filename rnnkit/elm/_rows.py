@@ -57,8 +57,7 @@ class RowSource:
         self.n_samples, self.n_features = self.X.shape
         self.max_value = None
         if square_sums:
-            self.max_value = np.sqrt(np.finfo(np.float64).max
-                                     / (16.0 * self.n_samples * (self.n_features + 1)))
+            self.max_value = square_sums_bound(self.n_samples, self.n_features)
         if not self.on_disk:
             self._check(self.X, 0)
 
@@ -88,12 +87,21 @@ class RowSource:
         return block
 
     def _check(self, block, first_row):
-        check_nonnegative_input(block, self.whom)
-        check_row_sums(block, self.whom, first_row)
-        if self.max_value is not None:
-            check_max_value(block, self.max_value, self.whom,
-                            f"sums squares of X's values over all {self.n_samples} rows",
-                            first_row)
+        check_rows(block, self.whom, first_row, self.max_value, self.n_samples)
+
+
+def check_rows(block, whom, first_row, max_value=None, n_samples=None):
+    """Checks of :class:`RowSource` on ``block``, rows ``first_row:...`` of ``n_samples``."""
+    check_nonnegative_input(block, whom)
+    check_row_sums(block, whom, first_row)
+    if max_value is not None:
+        check_max_value(block, max_value, whom,
+                        f"sums squares of X's values over all {n_samples} rows", first_row)
+
+
+def square_sums_bound(n_samples, n_features):
+    """Largest input value whose float64 squares and products summed over the rows stay finite."""
+    return np.sqrt(np.finfo(np.float64).max / (16.0 * n_samples * (n_features + 1)))
 
 
 def _read_memmap(X, start, stop, dtype):

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from ._passes import map_chunks
 from .cluster_layer import draw_input_weights, max_preactivations, scale_to_max
 from .encoder_layers import ELM_SOLVERS, NMF_METHODS, EncoderLayer, fit_elm_encoder, \
     fit_nmf_encoder
@@ -103,15 +104,10 @@ def fit_stack(chunks, n_features, specs, rng, params, *, dtype, settings, log=No
 def fit_random_layer(chunks, n_features, n_units, rng, params, max_preactivation, dtype):
     """Random dense-cluster layer, scaled on one exact pass (adjustminmax)."""
     W = draw_input_weights(rng, n_features, n_units, dtype)
-    largest = max_preactivations(chunks(), [W], params, max_preactivation)[0]
+    largest = max_preactivations(chunks, [W], params, max_preactivation)[0]
     scale_to_max(W, largest, max_preactivation)
     return EncoderLayer([W], params.zeta0, params)
 
 
 def _through(chunks, layers):
-    def layer_chunks():
-        for X in chunks():
-            for layer in layers:
-                X = layer.transform(X)
-            yield X
-    return layer_chunks
+    return map_chunks(chunks, LayerStack(layers, None).transform) if layers else chunks

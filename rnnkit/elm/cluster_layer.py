@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..kernels.gnetwork import zeta, zeta_and_derivative
+from ._passes import reduce_chunks
 
 _MIN_EXPONENT = -1100  # below float64's smallest subnormal, 2**-1074
 _EXPONENT_BINS = 2200  # up to float64's largest exponent, 1024
@@ -50,16 +51,16 @@ def max_preactivation(chunks, W, params, target):
     The pass that sets the scale of ``W`` (see :func:`scale_to_max`); the
     chunks must come in row order from row 0.  See :func:`max_preactivations`.
     """
-    return max_preactivations((X for _, X in chunks), [W], params, target)[0]
+    return max_preactivations(lambda: (X for _, X in chunks), [W], params, target)[0]
 
 
-def max_preactivations(blocks, weights, params, target):
+def max_preactivations(chunks, weights, params, target):
     """Largest training pre-activation ``[X, zeta(0)] @ W`` of each weight matrix, one pass.
 
     Parameters
     ----------
-    blocks : iterable of ndarray of shape (n_b, n_features)
-        The training rows in order, in blocks.
+    chunks : callable or DaskBlocks
+        The training rows in order, in blocks (see :mod:`rnnkit.elm._passes`).
     weights : sequence of ndarray of shape (n_features + 1, n_hidden_i)
         Unscaled nonnegative weights; the last row multiplies the bias column.
     params : ClusterParams
@@ -77,10 +78,21 @@ def max_preactivations(blocks, weights, params, target):
         than half of the nonzero rows indistinguishable from an all-zero row
         (see :class:`PreactivationRange`).
     """
-    ranges = [PreactivationRange(W, params.zeta0) for W in weights]
-    for X in blocks:
+    bias = params.zeta0
+
+    def summarize(X):
+        ranges = [PreactivationRange(W, bias) for W in weights]
         for summary in ranges:
             summary.add(X)
+        return ranges
+
+    def combine(first, second):
+        return [PreactivationRange(W, bias).merge(a).merge(b)
+                for W, a, b in zip(weights, first, second)]
+
+    ranges = reduce_chunks(chunks, summarize, combine)
+    for summary, W in zip(ranges, weights):
+        summary.W = W  # summaries from other processes travel without their weights
     return [summary.checked_largest(params, target) for summary in ranges]
 
 
@@ -121,6 +133,18 @@ class PreactivationRange:
         self._exponents += np.bincount(np.frexp(nonzero)[1] - _MIN_EXPONENT,
                                        minlength=_EXPONENT_BINS)
         self.n_rows += X.shape[0]
+
+    def merge(self, other):
+        """Take the summary of ``other``, the range of the rows that follow; returns self."""
+        if other.largest > self.largest:
+            self.largest, self.largest_row = other.largest, self.n_rows + other.largest_row
+        self.n_rows += other.n_rows
+        self._exponents += other._exponents
+        return self
+
+    def __getstate__(self):
+        # the summary travels between processes without the weights (their dtype stays)
+        return {**self.__dict__, "W": self.W[:0]}
 
     def checked_largest(self, params, target):
         """The largest pre-activation, after checking that scaling it to ``target`` is safe.

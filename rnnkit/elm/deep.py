@@ -1,5 +1,6 @@
 """Deep RNN-ELM: stacked nonnegative encoders, a random dense-cluster layer, a ridge readout."""
 import time
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,13 +9,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._classes import encode_classes
-from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
+from . import _dask
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic, is_dask_collection, training_rows
 from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._stacked import ENCODERS, fit_stack
 from ._threads import block_flops, threaded_map
-from .estimators import _cv_results, _readout, one_hot
+from .estimators import Targets, _cv_results, _readout, encode_labels
 from .readout import SOLVERS, GramAccumulator
 
 _COMMON_CONSTRAINTS = {
@@ -54,9 +55,11 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
 
         Parameters
         ----------
-        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
+        X : array-like, h5py.Dataset, np.memmap or Dask array of shape (n_samples, n_features)
             Nonnegative input (see :class:`rnnkit.NonNegativeScaler`), read in
-            blocks of ``batch_size`` rows.
+            blocks of ``batch_size`` rows.  A Dask array (or Dask DataFrame)
+            is processed where its blocks are: every layer's statistics and
+            the readout sums are formed on the workers.
         y : array-like of shape (n_samples,)
             Class labels.
 
@@ -64,8 +67,8 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         -------
         self
         """
-        source = self._source(X, reset=True, square_sums=True)
-        classes_, codes = encode_classes(y, n_samples=source.n_samples)
+        source, y = self._training_rows(X, y, reset=True)
+        classes_, codes = encode_labels(y, source.n_samples)
         self._start(source, classes_)
         self._add(source, codes)
         self.coef_  # solve now, so fit's timing includes it
@@ -98,9 +101,9 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
             self._validate_params()
         else:
             self._check_sums_kept()
-        source = self._source(X, reset=first, square_sums=first)
-        classes_, codes = encode_classes(y, classes=classes, n_samples=source.n_samples,
-                                         known=None if first else self.classes_)
+        source, y = self._training_rows(X, y, reset=first)
+        classes_, codes = encode_labels(y, source.n_samples, classes=classes,
+                                  known=None if first else self.classes_)
         if first:
             self._start(source, classes_)
         else:
@@ -108,12 +111,27 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         self._add(source, codes)
         return self
 
+    def _training_rows(self, X, y, reset):
+        """Training input and labels (see :func:`rnnkit.elm._common.training_rows`)."""
+        source, y = training_rows(self, X, y, partial(self._source, reset=reset,
+                                                      square_sums=reset),
+                                  square_sums=reset)
+        if isinstance(source, _dask.DaskRows):
+            if reset:
+                self.n_features_in_ = source.n_features
+            else:
+                self._check_n_features(source)
+        return source, y
+
     def _start(self, source, classes_):
         rng = check_random_state(self.random_state)
         params = self._cluster_params()
 
-        def chunks():
-            return (block for _, block in source.chunks(self.batch_size))
+        if isinstance(source, _dask.DaskRows):
+            chunks = _dask.DaskBlocks(source, self.batch_size)
+        else:
+            def chunks():
+                return (block for _, block in source.chunks(self.batch_size))
 
         t0 = time.perf_counter()
         model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
@@ -125,16 +143,27 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         self._sample = RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
 
     def _add(self, source, codes):
-        Y = one_hot(codes, len(self.classes_))
+        targets = Targets(codes, len(self.classes_), self.classes_)
         sample = self._sample.copy()
-
         t0 = time.perf_counter()
+        if isinstance(source, _dask.DaskRows):
+            sums, offers = _dask.gram_sums(
+                source, self.model_.transform, targets.encode, self.model_.n_features_out,
+                targets.n_targets, first_row=self._accumulator.n_samples,
+                batch_size=self.batch_size, precision=self.gram_precision, n_folds=self.cv,
+                sample=sample)
+            self._accumulator.merge(sums)
+            sample.take(offers, source.n_samples)
+            self._sample = sample
+            self._log(f"readout: {source.n_samples} rows accumulated on Dask, "
+                      f"{time.perf_counter() - t0:.1f} s")
+            return
 
         def add(chunk):
             start, block = chunk
-            targets = Y[start:start + block.shape[0]]
-            self._accumulator.add(self.model_.transform(block), targets)
-            sample.add(block, targets)
+            targets_ = targets.block(start, start + block.shape[0])
+            self._accumulator.add(self.model_.transform(block), targets_)
+            sample.add(block, targets_)
             return start + block.shape[0]
 
         for done in self._map_blocks(add, source, self._widths(), len(self.classes_),
@@ -190,6 +219,8 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
     def transform_hidden(self, X):
         """Input of the readout (the last hidden layer), shape (n_samples, n_readout_inputs)."""
         check_is_fitted(self, "model_")
+        if is_dask_collection(X):
+            return self._dask_output(X, "hidden")
         source = self._source(X, reset=False)
         return np.vstack(list(self._map_blocks(lambda chunk: self._hidden(chunk[1]), source,
                                                self._widths())))
@@ -201,6 +232,8 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         ----------
         X : array-like of shape (n_samples, n_features), nonnegative
         """
+        if is_dask_collection(X):
+            return self._dask_output(X, "decision")
         scores = self._raw_output(X)
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
@@ -211,6 +244,8 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
         ----------
         X : array-like of shape (n_samples, n_features), nonnegative
         """
+        if is_dask_collection(X):
+            return self._dask_output(X, "predict")
         scores = self._raw_output(X)
         return self.classes_[np.argmax(scores, axis=1)]
 
@@ -232,6 +267,10 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
     def _hidden(self, X):
         """Readout input of validated rows ``X``."""
         return self.model_.transform(X)
+
+    def _layers(self):
+        """The fitted layers as a function of validated rows (picklable)."""
+        return self.model_.transform
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -42,6 +42,7 @@ from contextlib import nullcontext
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lstsq
 
+from ._passes import reduce_chunks
 from ._threads import single_thread
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivations,
                             preactivation, scale_to_max)
@@ -149,7 +150,7 @@ def fit_elm_encoder(chunks, n_features, n_units, rng, params, *, solver="fista",
             B = fista(stats["gram"], stats["cross"], lam, n_iter, nonnegative=True, mode=mode)
         parts = (B,)
     weights = [np.ascontiguousarray(part.T, dtype=dtype) for part in parts]
-    largest = max_preactivations(chunks(), weights, params, max_preactivation)  # pass 3
+    largest = max_preactivations(chunks, weights, params, max_preactivation)  # pass 3
     for W, top in zip(weights, largest):
         scale_to_max(W, top, max_preactivation)
     return EncoderLayer(weights, bias, params), {**info, "decoder": B}
@@ -246,13 +247,14 @@ def _few_threads(size):
 
 def _column_range(chunks, R, bias, params):
     """Pass 1: per-column min and max of ``A = zeta(X~ R)``."""
-    low = np.full(R.shape[1], np.inf)
-    high = np.full(R.shape[1], -np.inf)
-    for X in chunks():
+    def summarize(X):
         A = cluster_activation(X, R, bias, params)
-        np.minimum(low, A.min(axis=0), out=low)
-        np.maximum(high, A.max(axis=0), out=high)
-    return low, high
+        return A.min(axis=0), A.max(axis=0)
+
+    def combine(first, second):
+        return np.minimum(first[0], second[0]), np.maximum(first[1], second[1])
+
+    return reduce_chunks(chunks, summarize, combine)
 
 
 def _normalized(X, R, bias, params, low, high):
@@ -273,23 +275,19 @@ def _shifted_grams(chunks, R, bias, params, low, high):
     Accumulates ``A'A``, ``A'X~``, ``s = A'1``, ``1'X~``, N and min(A) in one
     pass and applies the rank-one correction of spec section 7.
     """
-    h = R.shape[1]
-    gram = np.zeros((h, h))
-    cross = None
-    s = np.zeros(h)
-    t = None
-    n = 0
-    smallest = np.inf
-    for X in chunks():
+    def summarize(X):
         A = _normalized(X, R, bias, params, low, high)
         Xt = _augment(X, bias)
-        gram += A.T @ A
-        cross = A.T @ Xt if cross is None else cross + A.T @ Xt
-        s += A.sum(axis=0)
-        t = Xt.sum(axis=0) if t is None else t + Xt.sum(axis=0)
-        n += X.shape[0]
-        smallest = min(smallest, float(A.min()))
-    c = min(smallest, 0.0)
+        return {"gram": A.T @ A, "cross": A.T @ Xt, "s": A.sum(axis=0), "t": Xt.sum(axis=0),
+                "n": X.shape[0], "smallest": float(A.min())}
+
+    def combine(first, second):
+        out = {key: first[key] + second[key] for key in ("gram", "cross", "s", "t", "n")}
+        return {**out, "smallest": min(first["smallest"], second["smallest"])}
+
+    sums = reduce_chunks(chunks, summarize, combine)
+    gram, cross, s, t, n = (sums[key] for key in ("gram", "cross", "s", "t", "n"))
+    c = min(sums["smallest"], 0.0)
     if c < 0:
         gram = gram - c * (s[:, None] + s[None, :]) + (c * c * n)
         cross = cross - c * t[None, :]
@@ -312,12 +310,14 @@ def _ridge(gram, cross, alpha):
 
 
 def _augmented_gram(chunks, n_features, bias):
-    G = np.zeros((n_features + 1, n_features + 1))
-    n = 0
-    for X in chunks():
+    def summarize(X):
         Xt = _augment(X, bias)
-        G += Xt.T @ Xt
-        n += X.shape[0]
+        return Xt.T @ Xt, X.shape[0]
+
+    def combine(first, second):
+        return first[0] + second[0], first[1] + second[1]
+
+    G, n = reduce_chunks(chunks, summarize, combine)
     return G, max(n, 1)
 
 

@@ -1,5 +1,6 @@
 """Pure RNN-ELM estimators: a random layer of dense clusters and a ridge readout."""
 import time
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -9,13 +10,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._classes import encode_classes
-from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
+from ._common import (CLUSTER_CONSTRAINTS, ClusterMixin, atomic, is_dask_collection,
+                      training_rows)
+from . import _dask
 from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
 from ._threads import block_flops, single_thread, threaded_map
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
-                            scale_to_max)
+                            max_preactivations, scale_to_max)
 from .readout import SOLVERS, GramAccumulator
 
 
@@ -67,17 +70,19 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
+        X : array-like, h5py.Dataset, np.memmap or Dask array of shape (n_samples, n_features)
             Nonnegative input (see :class:`rnnkit.NonNegativeScaler`).  Datasets
-            on disk are read ``batch_size`` rows at a time.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            on disk are read ``batch_size`` rows at a time.  A Dask array (or
+            Dask DataFrame) is processed where its blocks are: each block's
+            sums are formed on its worker and only the sums travel.
+        y : array-like or Dask array of shape (n_samples,) or (n_samples, n_targets)
 
         Returns
         -------
         self
         """
         _check_y_given(self, y)
-        source = RowSource(X, type(self).__name__, self)
+        source, y = training_rows(self, X, y, self._row_source)
         targets, target_attrs = self._fit_targets(y, source.n_samples)
         state = self._new_state(source, targets)
         self._accumulate(state, source, targets)
@@ -106,7 +111,7 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         else:
             self._check_sums_kept()
         _check_y_given(self, y)
-        source = RowSource(X, type(self).__name__, self)
+        source, y = training_rows(self, X, y, self._row_source)
         if not first:
             self._check_n_features(source)
         targets, target_attrs = self._partial_fit_targets(y, source.n_samples, first, **kwargs)
@@ -122,14 +127,21 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
             self._sample = state["sample"]
         return self
 
+    def _row_source(self, X):
+        return RowSource(X, type(self).__name__, self)
+
     def _new_state(self, source, targets):
         rng = check_random_state(self.random_state)
         params = self._cluster_params()
         weights = draw_input_weights(rng, source.n_features, self.n_hidden, source.dtype)
         scale_stop = source.n_samples if self.scale_rows is None else self.scale_rows
         t0 = time.perf_counter()
-        largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
-                                    params, self.max_preactivation)
+        if isinstance(source, RowSource):
+            largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
+                                        params, self.max_preactivation)
+        else:
+            largest = max_preactivations(_dask.DaskBlocks(source, self.batch_size, scale_stop),
+                                         [weights], params, self.max_preactivation)[0]
         scale = scale_to_max(weights, largest, self.max_preactivation)
         self._log(f"scale pass over {min(scale_stop, source.n_samples)} rows: "
                   f"max pre-activation {largest:.4g}, {time.perf_counter() - t0:.1f} s")
@@ -137,7 +149,7 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
             "weights": weights,
             "scale": scale,
             "scale_rows": min(scale_stop, source.n_samples),
-            "accumulator": GramAccumulator(self.n_hidden, targets.shape[1], n_folds=self.cv),
+            "accumulator": GramAccumulator(self.n_hidden, targets.n_targets, n_folds=self.cv),
             "sample": self._new_sample(rng),
         }
 
@@ -147,18 +159,30 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
 
     def _accumulate(self, state, source, targets):
         weights, accumulator, sample = state["weights"], state["accumulator"], state["sample"]
-        params, bias = self._params, self._bias
+        hidden = partial(cluster_activation, W=weights, bias_value=self._bias,
+                         params=self._params)
         t0 = time.perf_counter()
+        if not isinstance(source, RowSource):
+            sums, offers = _dask.gram_sums(
+                source, hidden, targets.encode, self.n_hidden, targets.n_targets,
+                first_row=accumulator.n_samples, batch_size=self.batch_size,
+                n_folds=self.cv, sample=sample)
+            accumulator.merge(sums)
+            if sample is not None:
+                sample.take(offers, source.n_samples)
+            self._log(f"accumulated {source.n_samples} rows on Dask, "
+                      f"{time.perf_counter() - t0:.1f} s")
+            return
 
         def add(chunk):
             start, X = chunk
-            Y = targets[start:start + X.shape[0]]
-            accumulator.add(cluster_activation(X, weights, bias, params), Y)
+            Y = targets.block(start, start + X.shape[0])
+            accumulator.add(hidden(X), Y)
             if sample is not None:
                 sample.add(X, Y)
             return start + X.shape[0]
 
-        for done in self._map_blocks(add, source, targets.shape[1], gram=True):
+        for done in self._map_blocks(add, source, targets.n_targets, gram=True):
             self._log(f"accumulated {done}/{source.n_samples} rows, "
                       f"{time.perf_counter() - t0:.1f} s")
 
@@ -211,14 +235,24 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         return self._accumulator.n_samples
 
     def transform_hidden(self, X):
-        """Hidden-layer output ``H``, shape (n_samples, n_hidden)."""
+        """Hidden-layer output ``H``, shape (n_samples, n_hidden).
+
+        A Dask array for a Dask ``X`` (as every prediction method).
+        """
         check_is_fitted(self, "input_weights_")
+        if is_dask_collection(X):
+            return self._dask_output(X, "hidden")
         source = self._source(X, reset=False)
         return np.vstack(list(self._map_blocks(lambda chunk: self._hidden(chunk[1]), source, 0)))
 
     def _hidden(self, X):
         """Hidden-layer output of validated rows ``X``."""
-        return cluster_activation(X, self.input_weights_, self._bias, self._params)
+        return self._layers()(X)
+
+    def _layers(self):
+        """The fitted hidden layer as a function of validated rows (picklable)."""
+        return partial(cluster_activation, W=self.input_weights_, bias_value=self._bias,
+                       params=self._params)
 
     def _raw_output(self, X):
         """``H @ coef_`` computed chunk by chunk, shape (n_samples, n_outputs)."""
@@ -362,9 +396,9 @@ class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
         return RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
 
     def _partial_fit_targets(self, y, n_samples, first, classes=None):
-        classes_, codes = encode_classes(y, classes=classes, n_samples=n_samples,
-                                         known=None if first else self.classes_)
-        return one_hot(codes, len(classes_)), {"classes_": classes_}
+        classes_, codes = encode_labels(y, n_samples, classes=classes,
+                                        known=None if first else self.classes_)
+        return Targets(codes, len(classes_), classes_), {"classes_": classes_}
 
     def partial_fit(self, X, y, classes=None):
         """Accumulate one chunk of data; the readout is solved when next needed.
@@ -385,6 +419,8 @@ class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes."""
+        if is_dask_collection(X):
+            return self._dask_output(X, "decision")
         scores = self._raw_output(X)
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
@@ -392,6 +428,8 @@ class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
 
     def predict(self, X):
         """Class with the largest readout score, shape (n_samples,)."""
+        if is_dask_collection(X):
+            return self._dask_output(X, "predict")
         scores = self._raw_output(X)
         return self.classes_[np.argmax(scores, axis=1)]
 
@@ -431,20 +469,23 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     """
 
     def _fit_targets(self, y, n_samples):
-        y = np.asarray(y)
-        return self._targets(y, n_samples), {"_y_ndim": y.ndim}
+        return self._partial_fit_targets(y, n_samples, first=True)
 
     def _partial_fit_targets(self, y, n_samples, first):
-        y = np.asarray(y)
-        Y = self._targets(y, n_samples)
+        if isinstance(y, _dask.DaskTargets):  # checked block by block on the cluster
+            targets = Targets(None, 1 if y.ndim == 1 else y.shape[1])
+        else:
+            y = np.asarray(y)
+            Y = self._targets(y, n_samples)
+            targets = Targets(Y, Y.shape[1])
         if first:
-            return Y, {"_y_ndim": y.ndim}
-        if Y.shape[1] != self._accumulator.psi.shape[1]:
+            return targets, {"_y_ndim": y.ndim}
+        if targets.n_targets != self._accumulator.psi.shape[1]:
             raise ValueError(
-                f"y has {Y.shape[1]} target(s), but earlier calls to partial_fit had "
+                f"y has {targets.n_targets} target(s), but earlier calls to partial_fit had "
                 f"{self._accumulator.psi.shape[1]}."
             )
-        return Y, {}
+        return targets, {}
 
     def partial_fit(self, X, y):
         """Accumulate one chunk of data; the readout is solved when next needed.
@@ -462,11 +503,7 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
 
     @staticmethod
     def _targets(y, n_samples):
-        Y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-        if Y.ndim == 1:
-            Y = Y[:, None]
-        if Y.ndim != 2:
-            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
+        Y = float_targets(y)
         if Y.shape[0] != n_samples:
             raise ValueError(
                 f"Found input variables with inconsistent numbers of samples: "
@@ -481,8 +518,63 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
 
     def predict(self, X):
         """Predicted targets, shape (n_samples,) or (n_samples, n_targets)."""
+        if is_dask_collection(X):
+            return self._dask_output(X, "regress1d" if self._y_ndim == 1 else "raw")
         out = self._raw_output(X)
         return out[:, 0] if self._y_ndim == 1 else out
+
+
+class Targets:
+    """Readout targets of one call, made a block of rows at a time.
+
+    Parameters
+    ----------
+    values : ndarray or None
+        Class codes, shape (n_samples,), when ``classes`` is given; float
+        targets, shape (n_samples, n_targets), otherwise; None for Dask input,
+        whose blocks are encoded where they are (:meth:`encode`).
+    n_targets : int
+        Readout columns (the number of classes for one-hot targets).
+    classes : ndarray of shape (n_classes,) or None
+        Sorted class labels, for a classifier.
+    """
+
+    def __init__(self, values, n_targets, classes=None):
+        self.values = values
+        self.n_targets = n_targets
+        self.classes = classes
+
+    def block(self, start, stop):
+        """Float64 targets of rows ``start:stop``, shape (n_b, n_targets)."""
+        part = self.values[start:stop]
+        return part if self.classes is None else one_hot(part, self.n_targets)
+
+    def encode(self, y):
+        """Float64 targets of the labels or values ``y`` of a block, shape (n_b, n_targets)."""
+        if self.classes is None:
+            return float_targets(y)
+        return one_hot(np.searchsorted(self.classes, np.ravel(y)), self.n_targets)
+
+
+def encode_labels(y, n_samples, **kwargs):
+    """:func:`~rnnkit._classes.encode_classes` of ``y``; for Dask labels no codes.
+
+    The classes of Dask labels are their distinct values, found on the
+    cluster; each block is encoded where it is (:meth:`Targets.encode`).
+    """
+    if isinstance(y, _dask.DaskTargets):
+        return encode_classes(y.unique_labels(), **kwargs)[0], None
+    return encode_classes(y, n_samples=n_samples, **kwargs)
+
+
+def float_targets(y):
+    """Regression targets as a float64 2-D array (ValueError for NaN, inf or 3-D)."""
+    Y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2:
+        raise ValueError(f"y must be 1-D or 2-D, got shape {np.shape(y)}")
+    return Y
 
 
 def one_hot(codes, n_classes):

@@ -1,9 +1,11 @@
 """Multi-source deep RNN-ELM: encoder stacks per source (column group), joined at the top."""
+from functools import partial
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._passes import map_chunks
 from ._stacked import ENCODERS, LayerStack, SourceJoin, fit_stack
 from .deep import _COMMON_CONSTRAINTS, _BaseDeepRNNELM, check_widths
 
@@ -156,7 +158,7 @@ gram_precision, batch_size, max_preactivation : \
         self.source_columns_ = columns
         if self.join == "readout":
             return LayerStack([joined], n_features)
-        joined_chunks = _joined(chunks, joined)
+        joined_chunks = map_chunks(chunks, joined.transform)
         top = fit_stack(joined_chunks, joined.n_features_out, [("random", self.n_hidden)], rng,
                         params, dtype=dtype, settings=self._settings(), log=self._log)
         return LayerStack([joined] + top.layers, n_features)
@@ -250,14 +252,4 @@ def _split_evenly(total, parts):
 
 
 def _select(chunks, cols):
-    def source_chunks():
-        for X in chunks():
-            yield X[:, cols]
-    return source_chunks
-
-
-def _joined(chunks, joined):
-    def joined_chunks():
-        for X in chunks():
-            yield joined.transform(X)
-    return joined_chunks
+    return map_chunks(chunks, partial(np.take, indices=cols, axis=1))

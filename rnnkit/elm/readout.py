@@ -111,15 +111,21 @@ class GramAccumulator:
 
     # -- accumulation --------------------------------------------------------
 
-    def add(self, H, Y):
-        """Add a chunk: ``H`` (n_b, L) float32/float64, ``Y`` (n_b, k)."""
+    def add(self, H, Y, first_row=None):
+        """Add a chunk: ``H`` (n_b, L) float32/float64, ``Y`` (n_b, k).
+
+        ``first_row``: index of the chunk's first row in the whole training
+        stream, which sets its rows' folds; None: ``n_samples`` (the rows
+        follow those added so far).  Chunks added out of order (separate
+        accumulators of parts of a stream, joined by :meth:`merge`) pass it.
+        """
         with self._lock:
             self._readout = None
             self._path = None
             Y64 = np.asarray(Y, dtype=np.float64)
             if self.folds is not None:  # phi is formed from the folds' sums when solving
-                fold = fold_of(np.arange(self.n_samples, self.n_samples + H.shape[0]),
-                               self.n_folds)
+                first = self.n_samples if first_row is None else first_row
+                fold = fold_of(np.arange(first, first + H.shape[0]), self.n_folds)
                 for f, part in enumerate(self.folds):
                     rows = np.flatnonzero(fold == f)
                     if rows.size:
@@ -136,6 +142,29 @@ class GramAccumulator:
                 self.psi += H64.T @ Y64
             self.sum_sq += float(np.sum(np.square(Y64)))
             self.n_samples += H.shape[0]
+
+    def merge(self, other):
+        """Add the sums of ``other``, an accumulator of other rows with the same shapes.
+
+        The result equals adding ``other``'s chunks here, up to the rounding
+        of the order of the float64 additions.  Returns self.
+        """
+        if other.phi.shape != self.phi.shape or other.psi.shape != self.psi.shape \
+                or other.n_folds != self.n_folds:
+            raise ValueError("merge needs accumulators of the same widths and folds.")
+        with self._lock:
+            self._readout = None
+            self._path = None
+            if self.folds is not None:
+                for mine, theirs in zip(self.folds, other.folds):
+                    mine.merge(theirs)
+                self._stale = True
+            else:
+                _add_upper(self.phi, other.phi, False)
+                self.psi += other.psi
+            self.sum_sq += other.sum_sq
+            self.n_samples += other.n_samples
+        return self
 
     def _sync_folds(self):
         """With per-fold sums: ``phi``, ``psi`` := the sums over the folds."""

@@ -1,0 +1,169 @@
+"""RNN-ELM on HIGGS-shaped data at several sizes: h5py streaming against Dask with 1 and 2 workers.
+
+Generates HIGGS-shaped data (28 nonnegative float32 features, 2 classes,
+fixed seed) into a chunked HDF5 file per size, then fits
+``RNNELMClassifier(n_hidden, alpha=1e-6)`` (the paper's pure 28-2000-2 by
+default) three ways, each in its own subprocess:
+
+- ``h5py``: one process streaming the HDF5 dataset ``batch_size`` rows at a
+  time (the estimator's default thread policy);
+- ``dask-1`` / ``dask-2``: a ``LocalCluster`` of 1 or 2 single-threaded worker
+  processes reading blocks of ``--block`` rows of the same file (a picklable
+  reader opens the file in the worker), sums reduced on the cluster.
+
+Prints seconds per million rows (fit only: the cluster is started and the
+workers warmed up by a small fit first), the peak resident set of the
+client process (for Dask it also hosts the scheduler) and of each worker
+(``ru_maxrss``), the Dask speed-up of 2 workers over 1, the overhead of one
+Dask worker over h5py streaming, the training accuracy, and the load average
+before each run.  The Dask fits must equal the h5py fit: the script prints the
+largest relative difference of ``coef_``.
+
+Usage::
+
+    python benchmarks/elm_scale.py                         # 1, 2 and 4 million rows
+    python benchmarks/elm_scale.py --millions 1 2 --n-hidden 2000
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+RUNS = ("h5py", "dask-1", "dask-2")
+N_FEATURES = 28
+
+
+class H5Rows:
+    """Rows of an HDF5 dataset by file name, for ``dask.array.from_array`` (picklable)."""
+
+    def __init__(self, path, name):
+        import h5py
+        self.path, self.name = path, name
+        with h5py.File(path, "r") as f:
+            self.shape, self.dtype = f[name].shape, f[name].dtype
+        self.ndim = len(self.shape)
+
+    def __getitem__(self, index):
+        import h5py
+        with h5py.File(self.path, "r") as f:
+            return f[self.name][index]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--millions", type=float, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--n-hidden", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--block", type=int, default=100_000, help="rows per Dask block")
+    parser.add_argument("--runs", nargs="+", choices=RUNS, default=list(RUNS))
+    parser.add_argument("--dir", help="data directory (default: a temporary one, kept)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(fit_one(args.child[0], args.child[1], args)), flush=True)
+        return
+    directory = args.dir or tempfile.mkdtemp(prefix="elm-scale-")
+    os.makedirs(directory, exist_ok=True)
+    print(f"RNNELMClassifier({args.n_hidden}, alpha=1e-6, batch_size={args.batch_size}), "
+          f"28 features, 2 classes; Dask blocks of {args.block} rows; data in {directory}")
+    print(f"{'rows':>9} {'run':>7} {'s/M rows':>9} {'client MB':>10} {'worker MB':>14} "
+          f"{'accuracy':>9} {'coef diff':>10}  load")
+    for millions in args.millions:
+        n_rows = int(round(millions * 1e6))
+        path = os.path.join(directory, f"higgs_shaped_{n_rows}.h5")
+        if not os.path.exists(path):
+            write_data(path, n_rows)
+        results = {}
+        for run in args.runs:
+            load = _load()
+            out = subprocess.run([sys.executable, __file__, "--child", run, path,
+                                  "--n-hidden", str(args.n_hidden),
+                                  "--batch-size", str(args.batch_size),
+                                  "--block", str(args.block)],
+                                 check=True, capture_output=True, text=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            results[run] = result
+            coef = np.asarray(result["coef"])
+            base = np.asarray(results[args.runs[0]]["coef"])
+            diff = float(np.abs(coef - base).max() / np.abs(base).max())
+            workers = "/".join(f"{mb:.0f}" for mb in result["worker_mb"]) or "-"
+            print(f"{n_rows:>9} {run:>7} {result['seconds'] / millions:>9.1f} "
+                  f"{result['client_mb']:>10.0f} {workers:>14} {result['accuracy']:>9.4f} "
+                  f"{diff:>10.1e}  {load}", flush=True)
+        if "dask-1" in results and "dask-2" in results:
+            print(f"{n_rows:>9} speed-up of 2 workers over 1: "
+                  f"{results['dask-1']['seconds'] / results['dask-2']['seconds']:.2f}x")
+        if "dask-1" in results and "h5py" in results:
+            print(f"{n_rows:>9} dask-1 / h5py time: "
+                  f"{results['dask-1']['seconds'] / results['h5py']['seconds']:.2f}x")
+
+
+def write_data(path, n_rows, seed=0, piece=100_000):
+    """HIGGS-shaped data: 28 nonnegative float32 features, labels 0/1, written in pieces."""
+    import h5py
+    rng = np.random.default_rng(seed)
+    shift = rng.uniform(-0.3, 0.3, N_FEATURES)
+    with h5py.File(path, "w") as f:
+        X = f.create_dataset("X", (n_rows, N_FEATURES), dtype=np.float32,
+                             chunks=(min(50_000, n_rows), N_FEATURES))
+        y = f.create_dataset("y", (n_rows,), dtype=np.int8)
+        for start in range(0, n_rows, piece):
+            n = min(piece, n_rows - start)
+            labels = (rng.random(n) < 0.53).astype(np.int8)
+            Z = rng.standard_normal((n, N_FEATURES)) + labels[:, None] * shift
+            X[start:start + n] = np.abs(Z).astype(np.float32)
+            y[start:start + n] = labels
+
+
+def fit_one(run, path, args):
+    import h5py
+
+    from rnnkit import RNNELMClassifier
+    make = lambda: RNNELMClassifier(args.n_hidden, alpha=1e-6,  # noqa: E731
+                                    batch_size=args.batch_size, random_state=0)
+    with h5py.File(path, "r") as f:
+        y = f["y"][:]
+        X_small, y_small = f["X"][:20_000], y[:20_000]
+    make().fit(X_small, y_small)  # warm-up: imports and JIT
+    worker_mb = []
+    if run == "h5py":
+        with h5py.File(path, "r") as f:
+            t0 = time.perf_counter()
+            model = make().fit(f["X"], y)
+            seconds = time.perf_counter() - t0
+            accuracy = float(np.mean(model.predict(f["X"][:200_000]) == y[:200_000]))
+    else:
+        import dask.array as da
+        from distributed import Client, LocalCluster
+        n_workers = int(run.split("-")[1])
+        with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None, silence_logs=40) as cluster, \
+                Client(cluster) as client:
+            X = da.from_array(H5Rows(path, "X"), chunks=(args.block, N_FEATURES))
+            yd = da.from_array(y, chunks=args.block)
+            make().fit(X[:20_000], yd[:20_000])  # warm-up on the workers
+            t0 = time.perf_counter()
+            model = make().fit(X, yd)
+            seconds = time.perf_counter() - t0
+            accuracy = float(np.mean(model.predict(X[:200_000]).compute() == y[:200_000]))
+            worker_mb = sorted(client.run(_peak_mb).values())
+    return {"seconds": seconds, "client_mb": _peak_mb(), "worker_mb": worker_mb,
+            "accuracy": accuracy, "coef": model.coef_[:50].tolist()}
+
+
+def _peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _load():
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+if __name__ == "__main__":
+    main()
