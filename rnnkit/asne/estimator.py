@@ -1,6 +1,7 @@
 """``ASNERegressor``: ant colony search over RNN topologies, scikit-learn style."""
-import os
 import numbers
+import os
+from dataclasses import fields
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -8,7 +9,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from .config import make_config
 from .network import ASNENetwork
-from .search import ASNESearch
+from .search import ASNESearch, data_fingerprint
 
 
 class ASNERegressor(RegressorMixin, BaseEstimator):
@@ -81,7 +82,10 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         sequential and reproducible.
     checkpoint : str or None, default=None
         File for the search state, written every ``checkpoint_every`` results.
-        When the file exists at ``fit``, the search resumes from it.
+        When the file exists at ``fit``, the search resumes from it; ``fit``
+        refuses (ValueError listing the differences) when the file was
+        written with other settings, another ``random_state`` or other data.
+        The file is a pickle: resume only from files you wrote.
     checkpoint_every : int, default=10
     trainer, predictor : callable or None, default=None
         Replace :func:`rnnkit.asne.training.train_genome` and
@@ -167,6 +171,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         ----------
         X : list of array-like of shape (n_steps_k, n_features), or ndarray of
             shape (n_series, n_steps, n_features), or one 2-D array (a single series)
+            In a list, a 1-D array of shape (n_steps_k,) is a univariate
+            series; a nested list of numbers is one 2-D series.
         y : list of array-like of shape (n_steps_k,), or ndarray of shape
             (n_series, n_steps), or 1-D (a single series)
             Per-step targets (e.g. the next value of a column for forecasting).
@@ -183,20 +189,32 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            On bad input, a checkpoint that cannot be resumed, or when no
+            candidate reached a finite validation error.
+        RuntimeError
+            When a worker of the local process pool dies (e.g. a script that
+            calls ``fit`` with ``n_jobs > 1`` without an
+            ``if __name__ == "__main__":`` guard).
         """
         if y is None:
             raise ValueError("ASNERegressor requires y to be passed, but the target y is None")
-        X_list, y_list, _ = self._check_Xy(X, y, reset=True)
+        X_list, y_list, _ = self._check_Xy(X, y)
+        n_features = X_list[0].shape[1]
         if validation_data is not None:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (X_val, y_val), got "
                                  f"{len(validation_data)} items")
-            X_val, y_val, _ = self._check_Xy(*validation_data, reset=False, what="validation ")
+            X_val, y_val, _ = self._check_Xy(*validation_data, n_features=n_features,
+                                             what="validation ")
             X_tr, y_tr = X_list, y_list
         else:
             X_tr, y_tr, X_val, y_val = self._split(X_list, y_list)
         self._check_params()
-        config = self._config()
+        config = self._config(n_features)
         n_jobs = int(self.n_jobs)
         kwargs = {"epochs": int(self.epochs), "learning_rate": float(self.learning_rate),
                   "momentum": float(self.momentum)}
@@ -204,18 +222,33 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             kwargs.update(nesterov=config.nesterov, error_seed=config.error_seed)
         if self.checkpoint is not None and os.path.exists(self.checkpoint):
             search = ASNESearch.load(self.checkpoint, trainer=self.trainer, verbose=self.verbose)
-            if search.n_inputs != self.n_features_in_ or search.config != config:
-                raise ValueError(f"checkpoint {self.checkpoint!r} was written by a search with "
-                                 "other settings or another number of features; remove it or "
-                                 "use the same parameters")
+            wanted = ASNESearch(n_features, config, trainer_kwargs=kwargs,
+                                random_state=self.random_state)
+            wanted.data_fingerprint = data_fingerprint((X_tr, y_tr, X_val, y_val))
+            differences = _resume_differences(search, wanted)
+            if differences:
+                raise ValueError(
+                    f"checkpoint {self.checkpoint!r} was written by a search with other "
+                    f"settings or data, which a resumed search would keep: "
+                    f"{'; '.join(differences)} (checkpoint vs this estimator). Resume with "
+                    "the checkpoint's settings and data, or delete the file (or pass another "
+                    "checkpoint path) to start a new search.")
         else:
-            search = ASNESearch(self.n_features_in_, config, trainer=self.trainer,
+            search = ASNESearch(n_features, config, trainer=self.trainer,
                                 trainer_kwargs=kwargs, random_state=self.random_state,
                                 verbose=self.verbose)
         search.run(X_tr, y_tr, X_val, y_val, int(self.n_candidates), n_jobs=n_jobs,
                    executor=executor, checkpoint=self.checkpoint,
                    checkpoint_every=int(self.checkpoint_every),
                    worker_setup=worker_setup)
+        if search.best is None:
+            raise ValueError(
+                f"none of the {len(search.history)} candidates reached a finite validation "
+                "error: every training run diverged to NaN or infinity. Try a smaller "
+                "learning_rate, scale inputs and targets to a small range (e.g. "
+                "sklearn.preprocessing.MinMaxScaler per column), or look for extreme values "
+                "in the data.")
+        self.n_features_in_ = n_features
         self.search_ = search
         self.population_ = [self._network(m) for m in search.population]
         self.best_network_ = self.population_[0]
@@ -233,7 +266,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         a single 2-D series.
         """
         check_is_fitted(self, "best_network_")
-        X_list, _, form = self._check_Xy(X, None, reset=False)
+        X_list, _, form = self._check_Xy(X, None, n_features=self.n_features_in_)
         pred = [np.asarray(p, dtype=np.float64) for p in self.best_network_.predict(X_list)]
         if form == "3d":
             return np.stack(pred)
@@ -246,16 +279,16 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         from sklearn.metrics import r2_score
 
         pred = self.predict(X)
-        _, y_list, _ = self._check_Xy(X, y, reset=False)
+        _, y_list, _ = self._check_Xy(X, y, n_features=self.n_features_in_)
         flat = np.concatenate([np.ravel(p) for p in (pred if isinstance(pred, list) else [pred])])
         return r2_score(np.concatenate(y_list), flat, sample_weight=sample_weight)
 
     # ------------------------------------------------------------------ helpers
-    def _config(self):
+    def _config(self, n_features):
         overrides = dict(self.switches or {})
         return make_config(
             self.mode, hidden_layers=self.hidden_layers,
-            hidden_nodes=self.n_features_in_ if self.hidden_nodes is None else self.hidden_nodes,
+            hidden_nodes=n_features if self.hidden_nodes is None else self.hidden_nodes,
             max_recurrent_depth=self.max_recurrent_depth, n_ants=self.n_ants, ants=self.ants,
             social=self.social, jumps=bool(self.jumps), forward_bias=bool(self.forward_bias),
             io_cells=self.io_cells, reward=self.reward, deposit=self.deposit,
@@ -289,34 +322,45 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         return ([X_list[i] for i in tr], [y_list[i] for i in tr],
                 [X_list[i] for i in val], [y_list[i] for i in val])
 
-    def _check_Xy(self, X, y, reset, what=""):
-        """Normalise the three input forms to lists; returns (X_list, y_list, form)."""
+    def _check_Xy(self, X, y, n_features=None, what=""):
+        """Normalise the input forms to lists; returns ``(X_list, y_list, form)``.
+
+        ``n_features``: the number of features X must have (None: any).
+        """
         if isinstance(X, np.ndarray) and X.ndim == 3:
             form, X_raw = "3d", list(X)
         elif isinstance(X, (list, tuple)):
             form, X_raw = "list", list(X)
-            if len(X_raw) and np.ndim(X_raw[0]) < 2:  # a plain nested list = one 2-D series
-                form, X_raw = "2d", [X]
+            if len(X_raw) and not isinstance(X_raw[0], np.ndarray) and np.ndim(X_raw[0]) < 2:
+                form, X_raw = "2d", [X]  # a nested list of numbers: one 2-D series
         else:
             form, X_raw = "2d", [X]
         if len(X_raw) == 0:
             raise ValueError(f"{what}X is an empty list of series; at least one is needed")
         X_list = []
         for k, x in enumerate(X_raw):
+            if form == "list" and isinstance(x, np.ndarray) and x.ndim == 1:
+                x = x.reshape(-1, 1)  # a 1-D array is a univariate series
             try:
-                x = check_array(x, dtype=np.float64, ensure_min_samples=1)
+                x = check_array(x, dtype=np.float64, ensure_min_samples=1, input_name="X")
             except ValueError as exc:
-                raise ValueError(f"{what}series {k}: {exc}") if form != "2d" else exc
+                if form != "2d":
+                    raise ValueError(f"{what}X, series {k}: {exc}") from None
+                if "inhomogeneous" in str(exc) or "sequence" in str(exc):
+                    raise ValueError(
+                        f"{what}X was read as one series given as nested lists (one row per "
+                        "step), but its rows have different lengths. Pass a list of series: "
+                        "2-D arrays of shape (n_steps, n_features), or 1-D arrays for "
+                        "univariate series.") from None
+                raise
             X_list.append(x)
         n_feat = {x.shape[1] for x in X_list}
         if len(n_feat) > 1:
             raise ValueError(f"{what}series have different numbers of features: {sorted(n_feat)}")
         n_feat = n_feat.pop()
-        if reset:
-            self.n_features_in_ = n_feat
-        elif n_feat != self.n_features_in_:
+        if n_features is not None and n_feat != n_features:
             raise ValueError(f"X has {n_feat} features, but ASNERegressor is expecting "
-                             f"{self.n_features_in_} features as input.")
+                             f"{n_features} features as input.")
         if y is None:
             return X_list, None, form
         if form == "2d":
@@ -330,7 +374,13 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"{what}X has {len(X_list)} series but y has {len(y_raw)}")
         y_list = []
         for k, (x, t) in enumerate(zip(X_list, y_raw)):
-            t = check_array(t, dtype=np.float64, ensure_2d=False, ensure_min_samples=1)
+            try:
+                t = check_array(t, dtype=np.float64, ensure_2d=False, ensure_min_samples=1,
+                                input_name="y")
+            except ValueError as exc:
+                if form == "2d":
+                    raise
+                raise ValueError(f"{what}y, series {k}: {exc}") from None
             if t.ndim == 2 and t.shape[1] == 1:
                 t = t[:, 0]
             if t.ndim != 1:
@@ -340,3 +390,23 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                 raise ValueError(f"{what}series {k} has {len(x)} steps in X but {len(t)} in y")
             y_list.append(t)
         return X_list, y_list, form
+
+
+def _resume_differences(saved, wanted):
+    """What differs between a loaded search and the one the estimator would start."""
+    out = []
+    if saved.n_inputs != wanted.n_inputs:
+        out.append(f"n_features {saved.n_inputs} vs {wanted.n_inputs}")
+    for f in fields(saved.config):
+        a, b = getattr(saved.config, f.name), getattr(wanted.config, f.name)
+        if a != b:
+            out.append(f"{f.name} {a!r} vs {b!r}")
+    for key in sorted(set(saved.trainer_kwargs) | set(wanted.trainer_kwargs)):
+        a, b = saved.trainer_kwargs.get(key), wanted.trainer_kwargs.get(key)
+        if a != b:
+            out.append(f"{key} {a!r} vs {b!r}")
+    if saved.random_state != wanted.random_state:
+        out.append(f"random_state {saved.random_state!r} vs {wanted.random_state!r}")
+    if saved.data_fingerprint not in (None, wanted.data_fingerprint):
+        out.append("the training or validation data differ")
+    return out

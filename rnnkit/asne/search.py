@@ -6,13 +6,18 @@ the loop runs in this process and is reproducible from ``random_state``.
 The whole state (colony, population, history, random generator) can be
 saved to a checkpoint and resumed.
 """
+import hashlib
+import multiprocessing
 import os
 import pickle
+import shutil
 import sys
+import tempfile
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-import multiprocessing
 
 import numpy as np
 
@@ -23,7 +28,10 @@ from .lamarck import update_colony_weights
 from .pheromones import evaporate, forward_bias, penalize, regularization, reward
 from .population import Member, Population, structure_key
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+CHECKPOINT_KEYS = ("version", "config", "n_inputs", "trainer_kwargs", "random_state",
+                   "data_fingerprint", "colony", "population", "history", "rng", "n_generated",
+                   "n_retries", "n_guard_restarts", "wall")
 
 HISTORY_FIELDS = ("candidate", "fitness", "mae", "n_params", "n_nodes", "n_edges",
                   "n_recurrent", "decision", "retries", "train_seconds", "wall_seconds")
@@ -72,6 +80,11 @@ class ASNESearch:
         One record per returned candidate, in completion order, with keys
         :data:`HISTORY_FIELDS`.
     n_generated, n_retries, n_guard_restarts : int
+    random_state : int or None
+        The seed the search was created with (None when it was not an int).
+    data_fingerprint : str or None
+        Digest of the data of the first :meth:`run`; a later ``run`` (e.g.
+        after :meth:`load`) on other data raises ``ValueError``.
     """
 
     def __init__(self, n_inputs, config=None, *, trainer=None, trainer_kwargs=None,
@@ -81,6 +94,8 @@ class ASNESearch:
         self.trainer = trainer
         self.trainer_kwargs = dict(trainer_kwargs or {})
         self.verbose = verbose
+        self.random_state = _seed_record(random_state)
+        self.data_fingerprint = None
         self.rng = np.random.default_rng(random_state)
         c = self.config
         self.colony = Colony(self.n_inputs, c.hidden_layers, c.hidden_nodes, 1,
@@ -203,6 +218,12 @@ class ASNESearch:
         n_jobs = int(n_jobs)
         if n_jobs < 1:
             raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
+        fingerprint = data_fingerprint(data)
+        if self.data_fingerprint is None:
+            self.data_fingerprint = fingerprint
+        elif fingerprint != self.data_fingerprint:
+            raise ValueError("this search was run on other training or validation data; "
+                             "resume it on the same data, or start a new search")
         start = time.perf_counter() - self._wall
         since_save = 0
 
@@ -226,12 +247,21 @@ class ASNESearch:
                 maybe_save()
         else:
             own = executor is None
+            tmpdir = None
             if own:
+                # The data reach the workers through a file, not the pool's initargs: a
+                # worker that dies while starting (e.g. a script without a __main__ guard)
+                # would otherwise leave this process blocked writing them into its pipe.
+                tmpdir = tempfile.mkdtemp(prefix="rnnkit-asne-")
+                data_path = os.path.join(tmpdir, "data.pkl")
+                with open(data_path, "wb") as fh:
+                    pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 ctx = multiprocessing.get_context(mp_context)
                 executor = ProcessPoolExecutor(n_jobs, mp_context=ctx, initializer=_init_worker,
-                                               initargs=(data, worker_setup))
+                                               initargs=(data_path, worker_setup))
             payload = None if own else data
             in_flight = {}
+            n_returned = 0
             try:
                 while True:
                     while (len(in_flight) < n_jobs
@@ -246,14 +276,20 @@ class ASNESearch:
                     for fut in sorted(done, key=lambda f: in_flight[f].index):
                         cand = in_flight.pop(fut)
                         result, seconds = fut.result()
+                        n_returned += 1
                         tick()
                         self.receive(cand, result, seconds)
                         maybe_save()
+            except BrokenProcessPool as exc:
+                if not own:
+                    raise
+                raise RuntimeError(_broken_pool_message(n_returned)) from exc
             finally:
                 for fut in in_flight:
                     fut.cancel()
                 if own:
                     executor.shutdown(wait=True, cancel_futures=True)
+                    shutil.rmtree(tmpdir, ignore_errors=True)
         tick()
         if checkpoint is not None:
             self.save(checkpoint)
@@ -273,7 +309,8 @@ class ASNESearch:
     def save(self, path):
         """Write the search state atomically to ``path`` (pickle)."""
         state = {"version": CHECKPOINT_VERSION, "config": self.config, "n_inputs": self.n_inputs,
-                 "trainer_kwargs": self.trainer_kwargs, "colony": self.colony.state(),
+                 "trainer_kwargs": self.trainer_kwargs, "random_state": self.random_state,
+                 "data_fingerprint": self.data_fingerprint, "colony": self.colony.state(),
                  "population": self.population.members, "history": self.history,
                  "rng": self.rng.bit_generator.state, "n_generated": self.n_generated,
                  "n_retries": self.n_retries, "n_guard_restarts": self.n_guard_restarts,
@@ -286,13 +323,21 @@ class ASNESearch:
 
     @classmethod
     def load(cls, path, *, trainer=None, verbose=0):
-        """Rebuild a search from :meth:`save`'s file; continue it with :meth:`run`."""
-        with open(path, "rb") as fh:
-            state = pickle.load(fh)
-        if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
-            raise ValueError(f"{path!r} is not an ASNE checkpoint of version {CHECKPOINT_VERSION}")
+        """Rebuild a search from :meth:`save`'s file; continue it with :meth:`run`.
+
+        The file is a pickle: load only checkpoints you wrote yourself.
+
+        Raises
+        ------
+        ValueError
+            If the file is empty, truncated or corrupt, or is not an ASNE
+            checkpoint of this version; the message names the file.
+        """
+        state = read_checkpoint(path)
         self = cls(state["n_inputs"], state["config"], trainer=trainer,
                    trainer_kwargs=state["trainer_kwargs"], verbose=verbose)
+        self.random_state = state["random_state"]
+        self.data_fingerprint = state["data_fingerprint"]
         self.colony.set_state(state["colony"])
         self.population.members = list(state["population"])
         self.history = list(state["history"])
@@ -327,24 +372,105 @@ class ASNESearch:
                   if best is not None else f"[ASNE] {n} candidates", file=sys.stdout, flush=True)
 
 
+def read_checkpoint(path):
+    """The state dict of a checkpoint file, or a ValueError naming the file and the fault."""
+    shown = repr(os.fspath(path))
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except IsADirectoryError:
+        raise ValueError(f"checkpoint {shown} is a directory, not a checkpoint file") from None
+    if not raw:
+        raise ValueError(f"checkpoint file {shown} is empty (0 bytes): it was not written "
+                         "completely; delete it to start a new search")
+    try:
+        state = pickle.loads(raw)
+    except (EOFError, pickle.UnpicklingError, ValueError) as exc:
+        raise ValueError(f"checkpoint file {shown} ({len(raw)} bytes) is truncated or corrupt "
+                         f"and cannot be read ({type(exc).__name__}: {exc}); delete it to "
+                         "start a new search") from exc
+    except (AttributeError, ImportError, TypeError, IndexError, KeyError) as exc:
+        raise ValueError(f"checkpoint file {shown} holds objects this version of rnnkit "
+                         f"cannot rebuild ({type(exc).__name__}: {exc}); it is not an ASNE "
+                         "checkpoint of this version") from exc
+    if not isinstance(state, dict) or "version" not in state:
+        raise ValueError(f"checkpoint file {shown} is not an ASNE checkpoint: it holds a "
+                         f"{type(state).__name__}, not a search state")
+    if state["version"] != CHECKPOINT_VERSION:
+        raise ValueError(f"checkpoint file {shown} has format version {state['version']!r}; "
+                         f"this version of rnnkit reads version {CHECKPOINT_VERSION} only")
+    missing = [k for k in CHECKPOINT_KEYS if k not in state]
+    if missing:
+        raise ValueError(f"checkpoint file {shown} is not a complete ASNE checkpoint: it lacks "
+                         f"{missing}")
+    return state
+
+
+def data_fingerprint(data):
+    """Digest of a tuple of lists of arrays (shapes and float64 values)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in data:
+        h.update(f"[{len(part)}]".encode())
+        for a in part:
+            a = np.ascontiguousarray(a, dtype=np.float64)
+            h.update(repr(a.shape).encode())
+            h.update(a.data)
+    return h.hexdigest()
+
+
+def _seed_record(random_state):
+    """What a checkpoint records of ``random_state``: the int seed, else None."""
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    return None
+
+
+def _broken_pool_message(n_returned):
+    """Why the local pool broke, and what to do."""
+    if n_returned == 0:
+        return (
+            "a worker of the process pool (n_jobs > 1) exited before returning any candidate. "
+            "Each worker starts a fresh Python that imports your main script, so a script "
+            "that calls fit must do so under `if __name__ == \"__main__\":` (otherwise every "
+            "worker runs the script again and fails; see the worker's traceback above). "
+            "Add the guard, or use n_jobs=1 to train in this process.")
+    return (f"a worker of the process pool (n_jobs > 1) died after {n_returned} candidates "
+            "had returned (killed, or out of memory?); the search state up to the last "
+            "result is kept in the checkpoint if one was given")
+
+
 _WORKER_DATA = None
+WATCHDOG_SECONDS = 0.5
 
 
-def _init_worker(data, setup=None):
-    """Set up a worker of the local pool: one BLAS and one Numba thread, data kept.
+def _init_worker(data_path, setup=None):
+    """Set up a worker of the local pool: one BLAS and one Numba thread, data loaded.
 
     ``n_jobs`` workers each running the default thread pools would
     oversubscribe the cores (measured on the coal benchmark: 1.4x instead of
-    2.0x candidates per minute with 2 workers on 2 cores).
+    2.0x candidates per minute with 2 workers on 2 cores).  A watchdog thread
+    ends the worker when its parent process dies (e.g. ``kill -9`` of the
+    search), so no worker outlives the search.
     """
     global _WORKER_DATA
     import numba
     from threadpoolctl import threadpool_limits
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True,
+                     name="rnnkit-asne-watchdog").start()
     numba.set_num_threads(1)  # first: it loads Numba's threading layer (maybe OpenMP)
     threadpool_limits(1)
-    _WORKER_DATA = data
+    if data_path is not None:
+        with open(data_path, "rb") as fh:
+            _WORKER_DATA = pickle.load(fh)
     if setup is not None:
         setup()
+
+
+def _watch_parent(parent_pid):
+    """Exit this process as soon as ``parent_pid`` stops being its parent."""
+    while os.getppid() == parent_pid:
+        time.sleep(WATCHDOG_SECONDS)
+    os._exit(1)
 
 
 def _evaluate(trainer, genome, data, seed, kwargs):
