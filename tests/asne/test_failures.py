@@ -72,7 +72,7 @@ def test_bad_checkpoint_file_names_the_file_and_the_fault(series, tmp_path, kind
 
 @pytest.mark.parametrize("change, match", [
     ({"epochs": 2}, "epochs 1 vs 2"),
-    ({"learning_rate": 0.01}, "learning_rate 0.001 vs 0.01"),
+    ({"learning_rate": 0.01}, "learning_rate 0.1 vs 0.01"),
     ({"random_state": 1}, "random_state 0 vs 1"),
     ({"n_ants": 5}, "n_ants 3 vs 5"),
     ("data", "data differ"),
