@@ -16,11 +16,12 @@ from .search import ASNESearch, data_fingerprint
 AUTO_DEFAULTS = {
     "extended": dict(hidden_layers=2, ants="explorer", social="both", jumps=True,
                      lamarckian="elite", inherit="all", new_weights="uniform",
-                     evaluate_initial=True, learning_rate=0.1, scale="minmax",
-                     segment_length=720, refine_epochs=0),
+                     evaluate_initial=True, io_cells="linear", learning_rate=0.1,
+                     scale="minmax", segment_length=240, refine_epochs="search"),
     "spec": dict(hidden_layers=3, ants="standard", social=None, jumps=False, lamarckian=None,
                  inherit="edges", new_weights="uniform", evaluate_initial=False,
-                 learning_rate=0.001, scale=None, segment_length=None, refine_epochs=0),
+                 io_cells="sampled", learning_rate=0.001, scale=None, segment_length=None,
+                 refine_epochs=0),
 }
 """What each ``"auto"`` parameter means: ``"extended"`` mode, and the spec's modes
 (``"intended"``, ``"faithful"``)."""
@@ -54,8 +55,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     n_candidates : int, default=100
         Number of RNNs generated and trained (the reference's ``max_genomes``).
     epochs : int, default=10
-        Training epochs per RNN (``bp_iterations``).  The search trains
-        ``n_candidates * epochs + refine_epochs`` epochs in all.
+        Training epochs per candidate RNN (``bp_iterations``).  The search
+        trains ``n_candidates * epochs + refine_epochs`` epochs in all.
     population_size : int, default=10
     hidden_layers : int or "auto", default="auto"
         Hidden layers ``L`` of the superstructure ("auto": 2 in extended
@@ -105,8 +106,12 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         Let a candidate's start values compete with its trained epochs for
         the best validation error, so an inherited network never comes back
         worse than it started ("auto": True in extended mode).
-    io_cells : {"sampled", "simple"}, default="sampled"
-        Inputs and outputs draw a cell type like hidden nodes, or stay simple.
+    io_cells : {"sampled", "simple", "linear", "auto"}, default="auto"
+        Inputs and outputs draw a cell type like hidden nodes, or are simple
+        cells, or (beyond the papers) linear cells ``h = x + b``, which give
+        an input-to-output line a linear path: a network starts close to
+        "repeat the last value" when it connects the target's own column
+        to the output ("auto": "linear" in extended mode, else "sampled").
     learning_rate : float or "auto", default="auto"
         Step of the Nesterov SGD trainer ("auto": 0.1 in extended mode,
         the paper's 0.001 otherwise).
@@ -120,10 +125,12 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         Training series are cut into segments of this many steps, each one
         update of the trainer (the state restarts at each segment's start);
         validation always runs over whole series.  None trains on whole
-        series ("auto": 720 in extended mode, else None).
+        series ("auto": 240 in extended mode, else None).
     refine_epochs : int or "auto", default="auto"
         After the last candidate, train the best network this many more
-        epochs from its trained values ("auto": 0).
+        epochs from its trained values ("auto": ``n_candidates * epochs`` in
+        extended mode, so the search spends half its epochs on candidates
+        and half on its best network; 0 otherwise).
     mode : {"extended", "intended", "faithful"}, default="extended"
         Defaults of the "auto" parameters, and the rules: the papers' (also
         in extended mode) or the reference code's (see
@@ -195,7 +202,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                  social="auto", jumps="auto", forward_bias=True, reward="regularized",
                  deposit=0.03, evaporation=0.05, weight_reg=0.0, weight_norm="l2",
                  lamarckian="auto", lamarckian_alpha=0.5, inherit="auto", new_weights="auto",
-                 evaluate_initial="auto", io_cells="sampled", learning_rate="auto",
+                 evaluate_initial="auto", io_cells="auto", learning_rate="auto",
                  momentum=0.9, scale="auto", segment_length="auto", refine_epochs="auto",
                  mode="extended", switches=None, validation_fraction=0.2, n_jobs=1,
                  checkpoint=None, checkpoint_every=10, trainer=None, predictor=None,
@@ -382,8 +389,11 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         table = AUTO_DEFAULTS["extended" if self.mode == "extended" else "spec"]
-        return {k: table[k] if isinstance(getattr(self, k), str) and getattr(self, k) == "auto"
+        opts = {k: table[k] if isinstance(getattr(self, k), str) and getattr(self, k) == "auto"
                 else getattr(self, k) for k in table}
+        if opts["refine_epochs"] == "search":  # as many epochs as the candidates had
+            opts["refine_epochs"] = self.n_candidates * self.epochs
+        return opts
 
     def _config(self, n_features, opts):
         overrides = dict(self.switches or {})
@@ -392,7 +402,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             hidden_nodes=n_features if self.hidden_nodes is None else self.hidden_nodes,
             max_recurrent_depth=self.max_recurrent_depth, n_ants=self.n_ants,
             ants=opts["ants"], social=opts["social"], jumps=bool(opts["jumps"]),
-            forward_bias=bool(self.forward_bias), io_cells=self.io_cells, reward=self.reward,
+            forward_bias=bool(self.forward_bias), io_cells=opts["io_cells"], reward=self.reward,
             deposit=self.deposit, evaporation=self.evaporation, weight_reg=self.weight_reg,
             weight_norm=self.weight_norm, lamarckian=opts["lamarckian"],
             lamarckian_alpha=self.lamarckian_alpha, inherit=opts["inherit"],

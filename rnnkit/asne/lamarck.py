@@ -85,7 +85,7 @@ def update_colony_weights(colony, genome, edge_weights, fitness, config, populat
     return alpha
 
 
-def inherit_from_population(genome, population, node_params=True):
+def inherit_from_population(genome, population, node_params=True, n_members=None):
     """Start every element of ``genome`` from the best member that has it.
 
     An edge is identified by its innovation number, a cell by its colony node
@@ -99,6 +99,8 @@ def inherit_from_population(genome, population, node_params=True):
         Members with ``edge_weights`` and ``node_params``, best first.
     node_params : bool, default=True
         Inherit cell parameters too (else only edge weights).
+    n_members : int or None, default=None
+        Look only at the best ``n_members`` members (None: all).
 
     Returns
     -------
@@ -108,7 +110,7 @@ def inherit_from_population(genome, population, node_params=True):
     weights = np.full(genome.n_edges, np.nan)
     cells = np.full((genome.n_nodes, MAX_CELL_PARAMS), np.nan) if node_params else None
     node_key = genome.node_id * len(CELL_TYPES) + genome.node_cell
-    for m in reversed(population.members):  # worst first: better members overwrite
+    for m in reversed(population.members[:n_members]):  # worst first: better ones overwrite
         g = m.genome
         ok = np.isfinite(m.edge_weights)
         _, mine, theirs = np.intersect1d(genome.edge_innovation, g.edge_innovation[ok],

@@ -95,8 +95,10 @@ class ASNESearch:
         ``mae``, ``best_mae`` (best so far) and ``fitness`` (validation MSE)
         are in ``error_scale`` units; ``epochs_spent`` counts
         every epoch trained so far; ``n_<cell>`` count active nodes of each
-        cell type; ``n_inherited`` counts edges and cells started from
-        trained values.
+        cell type; ``n_inherited`` counts edges and cells started from a
+        population member's trained values (``lamarckian="elite"`` or
+        ``"best"``; all of them for a refinement; colony weights are not
+        counted).
     n_generated, n_retries, n_guard_restarts : int
     random_state : int or None
         The seed the search was created with (None when it was not an int).
@@ -158,8 +160,9 @@ class ASNESearch:
                 f"no march reached an output in {c.max_retries} attempts; "
                 f"the colony has collapsed (tau_max={self.colony.tau_max:.3g})")
         n_inherited = 0
-        if c.lamarckian == "elite":
-            n_inherited = inherit_from_population(genome, self.population, c.inherit == "all")
+        if c.lamarckian in ("elite", "best"):
+            n_inherited = inherit_from_population(genome, self.population, c.inherit == "all",
+                                                  n_members=1 if c.lamarckian == "best" else None)
         cand = Candidate(self.n_generated, genome, int(self.rng.integers(2 ** 31 - 1)), attempt,
                          n_inherited=n_inherited)
         self.n_generated += 1
@@ -180,8 +183,10 @@ class ASNESearch:
         genome = replace(best.genome, edge_weight=np.array(best.edge_weights),
                          node_params=None if best.node_params is None
                          else np.array(best.node_params))
+        node_active, edge_active = genome.active_elements()
         cand = Candidate(self.n_generated, genome, int(self.rng.integers(2 ** 31 - 1)), 0,
-                         stage="refine", epochs=int(epochs), n_inherited=-1)
+                         stage="refine", epochs=int(epochs),
+                         n_inherited=int(node_active.sum() + edge_active.sum()))
         self.n_generated += 1
         return cand
 

@@ -14,7 +14,7 @@ from ..kernels import graph_rnn
 from .genome import MAX_CELL_PARAMS
 from .graph import compile_genome, node_param_index
 
-NEW_WEIGHTS = ("uniform", "normal")
+NEW_WEIGHTS = ("uniform", "normal", "zero")
 NORM_CLIP = 1.0
 NORM_BOOST = 0.05
 PARAM_CLIP = 10.0
@@ -219,6 +219,8 @@ def initial_params(genome, graph, rng, new_weights="uniform"):
     if new_weights == "normal" and known.sum() >= 2:
         params[~known] = rng.normal(given[known].mean(), given[known].std(ddof=1),
                                     graph.n_params - known.sum())
+    elif new_weights == "zero" and known.any():
+        params[graph.n_node_params:][~known[graph.n_node_params:]] = 0.0
     params[known] = given[known]
     return params
 

@@ -64,7 +64,23 @@ def test_new_weights_normal_draws_from_the_given_values():
     assert abs(normal[drawn].mean() - 3.0) < 0.05 and abs(normal[drawn].std() - 0.1) < 0.03
     np.testing.assert_array_equal(normal[~drawn], uniform[~drawn])
     with pytest.raises(ValueError, match="new_weights"):
-        initial_params(genome, graph, np.random.default_rng(1), "zero")
+        initial_params(genome, graph, np.random.default_rng(1), "ones")
+
+
+def test_new_weights_zero_keeps_an_inherited_network_s_function():
+    """New edges start at zero once anything was inherited (nothing inherited: uniform)."""
+    genome = layered_genome(3, (4,), "gru", recurrent_skips=(1,))
+    graph = compile_genome(genome)
+    fresh = initial_params(genome, graph, np.random.default_rng(1), "zero")
+    np.testing.assert_array_equal(fresh, initial_params(genome, graph,
+                                                        np.random.default_rng(1)))
+    w = np.full(genome.n_edges, np.nan)
+    w[:5] = 0.3
+    genome.edge_weight = w
+    p = initial_params(genome, graph, np.random.default_rng(1), "zero")
+    edges = p[graph.edge_param]
+    np.testing.assert_array_equal(edges, np.where(np.isnan(w), 0.0, w))
+    np.testing.assert_array_equal(p[:graph.n_node_params], fresh[:graph.n_node_params])
 
 
 def _member(genome, f, index, rng):
@@ -107,6 +123,14 @@ def test_elite_inheritance_takes_each_element_from_the_best_member_that_has_it()
     inherit_from_population(edges_only, pop, node_params=False)
     assert edges_only.node_params is None
     np.testing.assert_array_equal(edges_only.edge_weight, expected_w)
+    from_best = _genome(colony, 4, n_ants=8)
+    inherit_from_population(from_best, pop, n_members=1)
+    best = members[1]
+    _, mine, theirs = np.intersect1d(from_best.edge_innovation, best.genome.edge_innovation,
+                                     return_indices=True)
+    np.testing.assert_array_equal(from_best.edge_weight[mine], best.edge_weights[theirs])
+    others = np.setdiff1d(np.arange(from_best.n_edges), mine)
+    assert np.isnan(from_best.edge_weight[others]).all()
 
 
 @pytest.mark.parametrize("rule", ["copy", "constant"])
