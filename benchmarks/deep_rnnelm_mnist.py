@@ -4,12 +4,13 @@ Each configuration runs in its own subprocess, so the peak resident memory
 (``resource`` max RSS, which sees BLAS buffers that tracemalloc misses) is
 that configuration's alone.  Preprocessing (spec section 3): /255, per-sample
 z-score, global shift/scale on train, clip >= 0 (``NonNegativeScaler(
-per_sample_zscore=True)``).  No NORB offline: the multi-source classifiers
+per_sample_zscore=True, scale="global")``).  No NORB offline: the multi-source classifiers
 see MNIST as two sources, the top and bottom halves of each image (rows 0-13
 and 14-27), and are compared with the single-source stack of the same size.
-The readout ridge is the estimators' default (``alpha=1e-10``, see
-:class:`rnnkit.elm.deep.DeepRNNELMClassifier`) unless ``--alpha`` is given;
-the pure RNN-ELM row keeps 1e-7.  The Classifier-2 rows use
+The readout ridge is the estimators' default (``alpha="auto"``: chosen from
+the stored sums, see :class:`rnnkit.elm.deep.DeepRNNELMClassifier`) unless
+``--alpha`` is given (the figures in benchmarks/README.md up to 2026-12-02
+used ``alpha=1e-10``); the pure RNN-ELM row keeps 1e-7.  The Classifier-2 rows use
 ``encoder_alpha=3.0`` (tuned on MNIST; the estimator's default is 0.3).
 Classifier-1 runs FISTA's reference loop
 (DenseRandomNet's ``sparse_elm_autoencoder.m``): on 20k rows (784-500-4000,
@@ -141,7 +142,7 @@ def run_one(name, args):
     kind, params, paper, _ = CONFIGS[name]
     X_train, y_train, X_test, y_test = load(args.path)
     X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
-    scaler = NonNegativeScaler(per_sample_zscore=True).fit(X_train)
+    scaler = NonNegativeScaler(per_sample_zscore=True, scale="global").fit(X_train)
     X_train = scaler.transform(X_train).astype(np.float32)
     X_test = scaler.transform(X_test).astype(np.float32)
     params = {**params, "batch_size": args.batch_size, "random_state": args.seed}

@@ -4,7 +4,8 @@
     python data_scripts/covtype_to_hdf5.py covtype.h5          # full set, download
 
 ``--local DIR`` takes ``covtype_head10000.csv`` (the project's first 10,000
-rows, checksum pinned) or UCI's ``covtype.data[.gz]`` from DIR. The download
+rows, checksum pinned), ``covtype.csv`` or UCI's ``covtype.data[.gz]`` from
+DIR (the files :func:`rnnkit.datasets.load_covtype` looks for, in its order). The download
 is UCI's full ``covtype.data.gz`` (581,012 rows; its checksum is printed, not
 pinned). ``--head N`` keeps the first N rows.
 """
@@ -15,6 +16,7 @@ import sys
 from _fetch import DEFAULT_CACHE, fetch, run
 
 from rnnkit.datasets import COVTYPE_FEATURES, load_covtype, write_hdf5
+from rnnkit.datasets.uci import COVTYPE_FILES
 
 URL = ("https://archive.ics.uci.edu/ml/machine-learning-databases/covtype/"
        "covtype.data.gz")
@@ -36,8 +38,7 @@ def main(argv=None):
 
     path = fetch("covtype_head10000.csv", [], HEAD_SHA256, local=args.local,
                  verify=not args.no_verify,
-                 alternatives=[("covtype.data.gz", None),
-                               ("covtype.data", None)]) \
+                 alternatives=[(name, None) for name in COVTYPE_FILES[1:]]) \
         if args.local else fetch("covtype.data.gz", [URL], None,
                                  cache_dir=os.path.join(args.cache, "covtype"))
     X, y = load_covtype(path, max_rows=args.head)

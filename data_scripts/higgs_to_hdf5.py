@@ -7,7 +7,11 @@ The files are LightGBM's ``examples/binary_classification/binary.train``
 (7,000 rows) and ``binary.test`` (500 rows): tab-separated, label first, then
 28 features. ``--local DIR`` also accepts the project's names
 ``lightgbm_binary.train`` / ``.test``. Checksums are those of the project's
-copies.
+copies. ``--head N`` keeps the first N rows of each. The files are read by
+:func:`rnnkit.datasets.load_higgs` (UCI's layout: no header, label first), as
+``covtype_to_hdf5.py`` reads its file with ``load_covtype``; a file in another
+layout, truncated, or holding NaN or infinite values stops the script with a
+one-line error.
 """
 import argparse
 import os
@@ -31,6 +35,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="HIGGS -> HDF5 (train, test)")
     parser.add_argument("output", nargs="?", default="higgs.h5")
     parser.add_argument("--local", metavar="DIR")
+    parser.add_argument("--head", type=int, default=None,
+                        help="keep only the first N rows of each subset")
     parser.add_argument("--cache", default=DEFAULT_CACHE)
     parser.add_argument("--no-verify", action="store_true")
     parser.add_argument("--overwrite", action="store_true")
@@ -45,7 +51,7 @@ def main(argv=None):
                      cache_dir=os.path.join(args.cache, "higgs"),
                      verify=not args.no_verify,
                      alternatives=[(f"lightgbm_binary.{subset}", digest)])
-        data[subset] = load_higgs(path)
+        data[subset] = load_higgs(path, max_rows=args.head)
     write_hdf5(args.output, data, overwrite=args.overwrite,
                attrs={"description": "HIGGS (first rows), LightGBM example "
                                      "files; y: 1 = signal",

@@ -6,7 +6,9 @@ Three input forms are accepted and give the same padded batch:
   have ``n_steps`` steps);
 * a list (or tuple) of 2-D arrays of shape ``(n_steps_i, n_features)`` with
   possibly different ``n_steps_i`` (1-D arrays are read as univariate
-  sequences ``(n_steps_i, 1)``);
+  sequences ``(n_steps_i, 1)``); a 1-D object array of such arrays, as
+  ``np.array(seqs, dtype=object)`` makes of sequences of different
+  lengths, is read as the list;
 * a 2-D array of shape ``(n_samples, n_steps * step_features)`` when
   ``step_features`` is given (row-by-row MNIST: ``step_features=28`` on the
   784 pixel columns).  Without ``step_features`` a 2-D array is read as one
@@ -19,9 +21,44 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import _assert_all_finite, check_array
+from sklearn.utils.validation import check_array
 
-__all__ = ["check_sequences", "check_sequence_targets", "sequence_form"]
+__all__ = ["as_sequence_input", "check_sequences", "check_sequence_targets",
+           "sequence_form", "step_moments"]
+
+#: What the estimators accept, for error messages.
+ACCEPTED_FORMS = (
+    "a 3-D array of shape (n_samples, n_steps, n_features), a list of 2-D "
+    "arrays of shape (n_steps_i, n_features), or a 2-D array of shape "
+    "(n_samples, n_steps * step_features) with step_features set"
+)
+
+
+def as_sequence_input(X):
+    """``X`` in a form :func:`check_sequences` reads, without copying data.
+
+    Lists and tuples stay as they are; a 1-D object array whose elements are
+    arrays (``np.array(seqs, dtype=object)`` of sequences of different
+    lengths) becomes a list of them; arrays, sparse matrices and objects
+    with an ``ndim`` (h5py datasets, memmaps) stay as they are; other
+    array-likes (pandas frames, nested lists inside tuples) become arrays.
+
+    Parameters
+    ----------
+    X : object
+
+    Returns
+    -------
+    X : list, tuple, ndarray, sparse matrix or array-like with ``ndim``
+    """
+    if isinstance(X, (list, tuple)):
+        return X
+    if (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
+            and X.size and all(np.ndim(x) >= 1 for x in X)):
+        return list(X)
+    if hasattr(X, "ndim") or sp.issparse(X):
+        return X
+    return np.asarray(X)
 
 
 def check_sequences(X, step_features=None, dtype=None, estimator_name=None):
@@ -52,19 +89,25 @@ def check_sequences(X, step_features=None, dtype=None, estimator_name=None):
     Raises
     ------
     ValueError
-        On empty input, empty sequences, inconsistent feature counts,
-        non-finite values, or a column count not divisible by
+        On empty input, empty sequences, sequences without features,
+        inconsistent feature counts, non-finite values, arrays of more than
+        three dimensions, or a column count not divisible by
         ``step_features``.
     """
     name = estimator_name or "this estimator"
+    X = as_sequence_input(X)
     if isinstance(X, (list, tuple)):
         return _check_sequence_list(X, dtype, name)
-    if hasattr(X, "ndim") and getattr(X, "ndim", 0) == 3 or (
-        not hasattr(X, "ndim") and np.ndim(X) == 3
-    ):
+    ndim = X.ndim if hasattr(X, "ndim") else np.ndim(X)
+    if ndim > 3:
+        raise ValueError(
+            f"Found array with dim {ndim} (shape={np.shape(X)}) while {name} "
+            f"expects sequences: {ACCEPTED_FORMS}."
+        )
+    if ndim == 3:
         X = check_array(
             X, allow_nd=True, dtype=_dtype_choices(X, dtype),
-            ensure_all_finite=True, input_name="X", estimator=estimator_name,
+            ensure_all_finite=False, input_name="X", estimator=estimator_name,
         )
         n, T, F = X.shape
         if T == 0:
@@ -77,33 +120,33 @@ def check_sequences(X, step_features=None, dtype=None, estimator_name=None):
                 f"Found array with 0 feature(s) (shape={X.shape}) while a "
                 f"minimum of 1 is required by {name}."
             )
-        return np.ascontiguousarray(X), np.full(n, T, dtype=np.int64)
+        X = np.ascontiguousarray(X)
+        _check_finite(X, name)
+        return X, np.full(n, T, dtype=np.int64)
     X = check_array(
-        X, dtype=_dtype_choices(X, dtype), ensure_all_finite=True,
+        X, dtype=_dtype_choices(X, dtype), ensure_all_finite=False,
         input_name="X", estimator=estimator_name,
     )
     n, n_columns = X.shape
     if step_features is None:
-        return np.ascontiguousarray(X.reshape(n, 1, n_columns)), np.ones(
-            n, dtype=np.int64
-        )
-    step_features = int(step_features)
-    if step_features < 1 or n_columns % step_features:
-        raise ValueError(
-            f"X has {n_columns} columns, which is not a multiple of "
-            f"step_features={step_features}; {name} reads each row as "
-            "n_steps * step_features values."
-        )
-    T = n_columns // step_features
-    return (
-        np.ascontiguousarray(X.reshape(n, T, step_features)),
-        np.full(n, T, dtype=np.int64),
-    )
+        T, step_features = 1, n_columns
+    else:
+        step_features = int(step_features)
+        if step_features < 1 or n_columns % step_features:
+            raise ValueError(
+                f"X has {n_columns} columns, which is not a multiple of "
+                f"step_features={step_features}; {name} reads each row as "
+                "n_steps * step_features values."
+            )
+        T = n_columns // step_features
+    X = np.ascontiguousarray(X.reshape(n, T, step_features))
+    _check_finite(X, name)
+    return X, np.full(n, T, dtype=np.int64)
 
 
 def sequence_form(X):
     """Name of the input form: ``'list'``, ``'3d'`` or ``'2d'``."""
-    if isinstance(X, (list, tuple)):
+    if isinstance(as_sequence_input(X), (list, tuple)):
         return "list"
     return "3d" if np.ndim(X) == 3 else "2d"
 
@@ -133,6 +176,7 @@ def check_sequence_targets(y, lengths, dtype=np.float64, estimator_name=None):
     """
     n = len(lengths)
     T = int(lengths.max()) if n else 0
+    y = as_sequence_input(y)
     if isinstance(y, (list, tuple)) and len(y) and np.ndim(y[0]) >= 1:
         if len(y) != n:
             raise ValueError(
@@ -176,6 +220,45 @@ def check_sequence_targets(y, lengths, dtype=np.float64, estimator_name=None):
     return np.ascontiguousarray(Y, dtype=dtype), False
 
 
+def step_moments(X, lengths):
+    """Mean and standard deviation of each feature over the valid steps.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, max_steps, n_features)
+        Padded sequences (or per-step targets); steps ``t >= lengths[i]``
+        are ignored.
+    lengths : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    mean, std : ndarray of shape (n_features,), float64
+        Computed in float64, in chunks of about a million values (two
+        passes, so no cancellation).
+    """
+    n, T, F = X.shape
+    count = int(lengths.sum())
+    step = max(1, (1 << 20) // max(1, T * F))
+    total = np.zeros(F)
+    for s in range(0, n, step):
+        # padded steps may hold anything (targets): mask them
+        d = np.asarray(X[s:s + step], dtype=np.float64)
+        total += np.einsum("ntf,nt->f", d, _valid(T, lengths[s:s + step]))
+    mean = total / count
+    sq = np.zeros(F)
+    for s in range(0, n, step):
+        d = np.asarray(X[s:s + step], dtype=np.float64) - mean
+        d *= _valid(T, lengths[s:s + step])[:, :, None]
+        sq += np.einsum("ntf,ntf->f", d, d)
+    return mean, np.sqrt(sq / count)
+
+
+def _valid(T, lengths):
+    """``(n, T)`` float mask of the valid steps."""
+    return (np.arange(T)[None, :] < np.asarray(lengths)[:, None]).astype(
+        np.float64)
+
+
 def _zero_padding(Y, lengths):
     for i, L in enumerate(lengths):
         Y[i, L:] = 0
@@ -191,17 +274,14 @@ def _dtype_choices(X, dtype):
 def _check_sequence_list(X, dtype, name):
     if len(X) == 0:
         raise ValueError(
-            f"Found an empty list of sequences while {name} needs at least "
-            "one sequence."
+            "Found 0 sample(s) (an empty list of sequences) while a minimum "
+            f"of 1 is required by {name}."
         )
     if dtype is None:
         dtype = np.float32 if all(
             getattr(x, "dtype", None) == np.float32 for x in X
         ) else np.float64
-    arrs = []
-    for i, x in enumerate(X):
-        a = _sequence_array(x, i, dtype, name)
-        arrs.append(a)
+    arrs = [_sequence_array(x, i, dtype, name) for i, x in enumerate(X)]
     F = arrs[0].shape[1]
     for i, a in enumerate(arrs):
         if a.shape[1] != F:
@@ -209,14 +289,34 @@ def _check_sequence_list(X, dtype, name):
                 f"Sequence {i} has {a.shape[1]} features per step but "
                 f"sequence 0 has {F}."
             )
+    if F == 0:
+        raise ValueError(
+            f"Found sequences with 0 feature(s) (sequence 0 has shape "
+            f"{arrs[0].shape}) while a minimum of 1 is required by {name}."
+        )
     lengths = np.array([a.shape[0] for a in arrs], dtype=np.int64)
     out = np.zeros((len(arrs), int(lengths.max()), F), dtype=dtype)
     for i, a in enumerate(arrs):
         out[i, : a.shape[0]] = a
-    if not np.isfinite(out).all():  # one pass; then name the culprit
-        for i, a in enumerate(arrs):
-            _assert_all_finite(a, input_name=f"X[{i}]")
+    _check_finite(out, name)
     return out, lengths
+
+
+def _check_finite(Xp, name):
+    """Raise naming the first NaN or infinity of padded sequences ``Xp``.
+
+    One pass when every value is finite; the padding (zeros) never trips it.
+    """
+    if np.isfinite(Xp).all():
+        return
+    i, t, f = np.argwhere(~np.isfinite(Xp))[0]
+    what = "NaN" if np.isnan(Xp[i, t, f]) else "infinity"
+    raise ValueError(
+        f"Input X[{i}] contains {what} at step {t}, feature {f} (sequence "
+        f"{i}). {name} needs finite values: fill missing values (e.g. carry "
+        "the last observation forward, or interpolate) or drop those steps "
+        "or sequences before fitting."
+    )
 
 
 def _sequence_array(x, i, dtype, name):

@@ -26,6 +26,12 @@ __all__ = [
 class BaseOptimizer:
     """Common interface: ``update_params(params, grads)`` in place.
 
+    An update is all or nothing: subclasses compute every new value (moments
+    and parameters) first; if a gradient or a new value is NaN or infinite
+    (an overflow), :class:`FloatingPointError` is raised and neither the
+    parameters nor the optimizer's state change, so training can go on
+    from where it was.
+
     Parameters
     ----------
     params : list of ndarray
@@ -37,12 +43,35 @@ class BaseOptimizer:
         self.t = 0
 
     def update_params(self, params, grads):
-        """Update every ``params[i]`` in place from ``grads[i]``."""
-        self.t += 1
-        for i, (p, g) in enumerate(zip(params, grads)):
-            self._update(i, p, g)
+        """Update every ``params[i]`` in place from ``grads[i]``.
 
-    def _update(self, i, p, g):  # pragma: no cover - abstract
+        Raises
+        ------
+        FloatingPointError
+            If a gradient or an updated value is not finite; nothing is
+            changed then.
+        """
+        for i, g in enumerate(grads):
+            if not np.isfinite(g).all():
+                raise FloatingPointError(
+                    f"gradient {i} (shape {np.shape(g)}) contains NaN or "
+                    "infinity; the update was not applied"
+                )
+        with np.errstate(over="ignore", invalid="ignore"):
+            updates = self._updates(params, grads, self.t + 1)
+        for target, value in updates:
+            if not np.isfinite(value).all():
+                raise FloatingPointError(
+                    f"{type(self).__name__}'s update overflowed (an array of "
+                    f"shape {target.shape} would hold NaN or infinity); the "
+                    "update was not applied"
+                )
+        for target, value in updates:
+            target[...] = value
+        self.t += 1
+
+    def _updates(self, params, grads, t):  # pragma: no cover - abstract
+        """``[(array, new value), ...]`` for step ``t``, nothing changed."""
         raise NotImplementedError
 
 
@@ -69,22 +98,21 @@ class Adam(BaseOptimizer):
         self.ms = [np.zeros_like(p) for p in params]
         self.vs = [np.zeros_like(p) for p in params]
 
-    def update_params(self, params, grads):
-        self.t += 1
+    def _updates(self, params, grads, t):
         b1, b2 = self.beta_1, self.beta_2
-        c1 = 1.0 - b1 ** self.t
-        c2 = 1.0 - b2 ** self.t
-        step = self.learning_rate / c1
-        sqrt_c2 = math.sqrt(c2)
+        step = self.learning_rate / (1.0 - b1 ** t)
+        sqrt_c2 = math.sqrt(1.0 - b2 ** t)
+        out = []
         for p, g, m, v in zip(params, grads, self.ms, self.vs):
-            m *= b1
-            m += (1.0 - b1) * g
-            v *= b2
-            v += (1.0 - b2) * (g * g)
-            denom = np.sqrt(v)
+            m_new = b1 * m
+            m_new += (1.0 - b1) * g
+            v_new = b2 * v
+            v_new += (1.0 - b2) * (g * g)
+            denom = np.sqrt(v_new)
             denom /= sqrt_c2
             denom += self.epsilon
-            p -= step * m / denom
+            out += [(m, m_new), (v, v_new), (p, p - step * m_new / denom)]
+        return out
 
 
 class SGD(BaseOptimizer):
@@ -106,19 +134,18 @@ class SGD(BaseOptimizer):
         self.nesterov = nesterov
         self.velocities = [np.zeros_like(p) for p in params]
 
-    def update_params(self, params, grads):
-        self.t += 1
+    def _updates(self, params, grads, t):
         lr, mu = self.learning_rate, self.momentum
+        out = []
         for p, g, v in zip(params, grads, self.velocities):
             if mu == 0:
-                p -= lr * g
+                out.append((p, p - lr * g))
                 continue
-            v *= mu
-            v += g
-            if self.nesterov:
-                p -= lr * (g + mu * v)
-            else:
-                p -= lr * v
+            v_new = mu * v
+            v_new += g
+            step = lr * (g + mu * v_new) if self.nesterov else lr * v_new
+            out += [(v, v_new), (p, p - step)]
+        return out
 
 
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}

@@ -20,3 +20,50 @@ def test_main_rejects_unknown_command(capsys):
 
     with pytest.raises(SystemExit):
         main(["nonsense"])
+
+
+def test_version_flag_prints_the_package_version(capsys):
+    import pytest
+
+    import rnnkit
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"rnnkit {rnnkit.__version__}"
+
+
+def test_help_describes_the_package_and_its_commands(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for words in ("RNN-ELM", "SM-RNN", "ASNE", "scikit-learn", "demo", "--version"):
+        assert words in text
+
+
+def test_python_dash_m_rnnkit_version():
+    import subprocess
+    import sys
+
+    import rnnkit
+
+    out = subprocess.run([sys.executable, "-m", "rnnkit", "--version"], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == f"rnnkit {rnnkit.__version__}"
+
+
+def test_version_is_written_once():
+    """pyproject reads the version from rnnkit.__version__ instead of repeating it."""
+    import pathlib
+
+    import pytest
+
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = pathlib.Path(__file__).resolve().parents[1] / "pyproject.toml"
+    config = tomllib.loads(pyproject.read_text())
+    assert "version" not in config["project"]
+    assert "version" in config["project"]["dynamic"]
+    assert config["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "rnnkit.__version__"}

@@ -86,3 +86,42 @@ def test_init_schemes_seeded_and_bounded():
         np.testing.assert_allclose(blk.T @ blk, np.eye(6), atol=1e-12)
     with pytest.raises(ValueError, match="Unknown initialization"):
         init_weight("he", (2, 2), 2, 2, np.random.RandomState(0))
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_non_finite_update_changes_nothing(name, dtype):
+    # a NaN/inf gradient, or a finite one whose update overflows (Adam's
+    # g**2, SGD's step), raises before any array changes; the optimizer
+    # then continues exactly like one that never saw the bad step
+    big = np.finfo(dtype).max / 4
+    w = [np.ones(3, dtype=dtype), np.ones((2, 2), dtype=dtype)]
+    opt = make_optimizer(name, w, 0.1)
+    ref_w = [p.copy() for p in w]
+    ref = make_optimizer(name, ref_w, 0.1)
+    g = [np.full(3, 0.5, dtype=dtype), np.full((2, 2), -0.5, dtype=dtype)]
+    opt.update_params(w, [x.copy() for x in g])
+    ref.update_params(ref_w, [x.copy() for x in g])
+    state = [a.copy() for a in vars(opt).get("ms", []) + vars(opt).get(
+        "vs", []) + vars(opt).get("velocities", [])]
+    before = [p.copy() for p in w]
+    bad_grads = [[g[0], np.full((2, 2), np.nan, dtype=dtype)],
+                 [np.full(3, np.inf, dtype=dtype), g[1]],
+                 [g[0], np.full((2, 2), big, dtype=dtype)]]
+    if name == "sgd":  # finite gradient, overflowing velocity/step
+        opt.learning_rate = 8.0
+    for bad in bad_grads:
+        with pytest.raises(FloatingPointError, match="not applied"):
+            opt.update_params(w, [x.copy() for x in bad])
+        assert opt.t == 1
+        for a, b in zip(w, before):
+            np.testing.assert_array_equal(a, b)
+        after = vars(opt).get("ms", []) + vars(opt).get("vs", []) + vars(
+            opt).get("velocities", [])
+        for a, b in zip(after, state):
+            np.testing.assert_array_equal(a, b)
+    opt.learning_rate = 0.1
+    opt.update_params(w, [x.copy() for x in g])
+    ref.update_params(ref_w, [x.copy() for x in g])
+    for a, b in zip(w, ref_w):
+        np.testing.assert_array_equal(a, b)

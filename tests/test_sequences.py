@@ -43,7 +43,12 @@ def test_dtype_follows_input():
 
 @pytest.mark.parametrize("X, match", [
     ([np.ones((2, 2)), np.ones((0, 2))], "Sequence 1 is empty"),
-    ([], "empty list"),
+    ([], r"Found 0 sample\(s\) \(an empty list of sequences\) while a "
+         "minimum of 1 is required"),
+    ([np.ones((3, 0)), np.ones((2, 0))], r"0 feature\(s\)"),
+    (np.ones((2, 3, 4, 5)), r"dim 4 \(shape=\(2, 3, 4, 5\)\) while this "
+     r"estimator expects sequences: a 3-D array .*, a list of 2-D arrays .*, "
+     r"or a 2-D array .* with step_features set"),
     (np.ones((2, 0, 3)), "0 time steps"),
     ([np.ones((2, 2)), np.ones((2, 3))], "Sequence 1 has 3 features"),
     ([np.ones((2, 2, 2))], "2-D array"),
@@ -66,6 +71,33 @@ def test_non_finite_rejected(bad):
         check_sequences(X)
     with pytest.raises(ValueError, match=r"X\[1\] contains (NaN|infinity)"):
         check_sequences(list(X))
+
+
+@pytest.mark.parametrize("form", ["3d", "list", "2d"])
+def test_non_finite_message_is_about_sequences(form):
+    X = np.ones((3, 4, 2))
+    X[1, 2, 1] = np.nan
+    Xf = {"3d": X, "list": list(X), "2d": X.reshape(3, 8)}[form]
+    with pytest.raises(ValueError) as err:
+        check_sequences(Xf, step_features=2, estimator_name="Foo")
+    msg = str(err.value)
+    assert msg.startswith("Input X[1] contains NaN at step 2, feature 1")
+    assert "Foo needs finite values" in msg
+    assert "HistGradientBoosting" not in msg
+
+
+def test_object_array_of_sequences_is_a_list():
+    seqs = [np.arange(6.0).reshape(3, 2), np.ones((1, 2)), np.ones((2, 2))]
+    Xp, lengths = check_sequences(np.array(seqs, dtype=object))
+    Xl, lengths_l = check_sequences(seqs)
+    np.testing.assert_array_equal(Xp, Xl)
+    np.testing.assert_array_equal(lengths, [3, 1, 2])
+    Xp, lengths = check_sequences(
+        np.array([np.arange(3.0), np.arange(2.0)], dtype=object))
+    assert Xp.shape == (2, 3, 1) and lengths.tolist() == [3, 2]
+    ys = [np.arange(3.0), np.ones(1), np.ones(2)]
+    Y, per_step = check_sequence_targets(np.array(ys, dtype=object), lengths_l)
+    assert per_step and Y.shape == (3, 3, 1)
 
 
 def test_list_of_odd_sequences():

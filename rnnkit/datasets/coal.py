@@ -10,6 +10,8 @@ import os
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ._files import read_table
+
 __all__ = [
     "COAL_COLUMNS",
     "load_coal",
@@ -63,8 +65,9 @@ def load_coal(path, burners=range(10), *, file_pattern="burner_{}.csv"):
     FileNotFoundError
         If the directory or a file is missing.
     ValueError
-        If a file is empty, its header differs from the first file's, a
-        value is not a number, or a value is NaN.
+        If a file is empty or has no header, its header differs from the
+        first file's, or a value is not a finite number (NaN and infinite
+        values are named with their line and column).
     """
     path = os.fspath(path)
     if os.path.isfile(path):
@@ -242,26 +245,14 @@ def persistence_errors(series, target_column=COAL_TARGET, offset=1, *,
 def _read_csv(file):
     if not os.path.isfile(file):
         raise FileNotFoundError(f"coal CSV not found: {file!r}")
-    with open(file) as f:
-        header = f.readline().strip()
-    if not header:
-        raise ValueError(f"{file!r}: empty file (no header)")
-    columns = [c.strip() for c in header.split(",")]
-    try:
-        data = np.loadtxt(file, delimiter=",", skiprows=1, dtype=np.float64,
-                          ndmin=2)
-    except ValueError as exc:
-        raise ValueError(f"{file!r}: not a numeric CSV: {exc}") from exc
-    if data.shape[0] == 0:
-        raise ValueError(f"{file!r}: no data rows after the header")
+    data, columns = read_table(file, ",")
+    if columns is None:
+        raise ValueError(f"{file!r}: no header (expected column names such as "
+                         f"{', '.join(COAL_COLUMNS[:2])}, ...)")
     if data.shape[1] != len(columns):
         raise ValueError(
             f"{file!r}: {data.shape[1]} values per row but the header names "
             f"{len(columns)} columns")
-    if np.isnan(data).any():
-        row, col = np.argwhere(np.isnan(data))[0]
-        raise ValueError(
-            f"{file!r}: NaN at data row {row + 1}, column {columns[col]!r}")
     return data, columns
 
 

@@ -8,10 +8,11 @@ bytes, so a renamed file still loads.
 IDX layout (big-endian): two zero bytes, a type code, the number of
 dimensions ``d``, then ``d`` 32-bit sizes, then the data in C order.
 """
-import gzip
 import os
 
 import numpy as np
+
+from ._files import read_bytes
 
 __all__ = ["load_mnist", "load_mnist_files", "read_idx", "mnist_file_names",
            "find_mnist_file"]
@@ -34,7 +35,6 @@ MNIST_FILES = {
 
 IMAGES_MAGIC = 2051  # 0x00000803: ubyte, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: ubyte, 1 dimension
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 def load_mnist(path, subset="train", *, flatten=True):
@@ -194,7 +194,7 @@ def read_idx(path, *, expected_magic=None):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"IDX file not found: {path!r}")
-    raw = _read_maybe_gzip(path)
+    raw = read_bytes(path)
     if len(raw) < 4:
         raise ValueError(
             f"{path!r}: not an IDX file (only {len(raw)} bytes, "
@@ -230,18 +230,3 @@ def read_idx(path, *, expected_magic=None):
             f"bytes ({len(raw) - expected} extra)")
     data = np.frombuffer(raw, dtype, offset=header_len).reshape(shape)
     return data.astype(dtype.newbyteorder("="))
-
-
-def _read_maybe_gzip(path):
-    """All bytes of ``path``, decompressed if it starts with the gzip magic."""
-    with open(path, "rb") as f:
-        head = f.read(2)
-        f.seek(0)
-        if head != GZIP_MAGIC:
-            return f.read()
-    try:
-        with gzip.open(path, "rb") as g:
-            return g.read()
-    except (OSError, EOFError) as exc:
-        raise ValueError(
-            f"{path!r}: corrupted gzip stream ({exc})") from exc

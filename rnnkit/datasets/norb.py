@@ -14,10 +14,11 @@ Binary matrix layout (little-endian): a 32-bit magic number giving the element
 type, a 32-bit number of dimensions ``d``, then ``max(d, 3)`` 32-bit sizes
 (the unused ones are 1), then the data in C order.
 """
-import gzip
 import os
 
 import numpy as np
+
+from ._files import read_bytes
 
 __all__ = ["read_norb_matrix", "load_small_norb"]
 
@@ -92,14 +93,7 @@ def read_norb_matrix(path):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"NORB file not found: {path!r}")
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise ValueError(f"{path!r}: corrupted gzip stream ({exc})") \
-                from exc
+    raw = read_bytes(path)
     if len(raw) < 8:
         raise ValueError(f"{path!r}: truncated header ({len(raw)} bytes)")
     magic, ndim = (int(v) for v in np.frombuffer(raw, "<i4", 2))

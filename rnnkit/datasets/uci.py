@@ -9,12 +9,14 @@
   ``HIGGS.csv[.gz]``), no header.
 
 gzip-compressed files are read directly (detected by their first bytes).
+Truncated or corrupt files, and NaN or infinite values, raise ValueError
+naming the file (and the line and column).
 """
-import gzip
-import io
 import os
 
 import numpy as np
+
+from ._files import read_table
 
 __all__ = ["load_covtype", "load_higgs", "COVTYPE_FEATURES"]
 
@@ -30,6 +32,8 @@ COVTYPE_FILES = ("covtype_head10000.csv", "covtype.csv", "covtype.data",
                  "covtype.data.gz")
 HIGGS_FILES = {"train": ("lightgbm_binary.train", "binary.train"),
                "test": ("lightgbm_binary.test", "binary.test")}
+_HIGGS_LAYOUT = ("UCI's layout: no header, 29 columns (the label, 0 or 1, then 28 "
+                 "features), comma- or tab-separated, optionally gzip-compressed")
 
 
 def load_covtype(path, *, max_rows=None):
@@ -53,11 +57,12 @@ def load_covtype(path, *, max_rows=None):
     Raises
     ------
     FileNotFoundError, ValueError
-        Missing file; wrong number of columns, non-numeric values or labels
-        outside 1..7.
+        Missing file; truncated or corrupt gzip data, wrong number of
+        columns, non-numeric, NaN or infinite values, or labels outside 1..7.
     """
     file = _find(path, COVTYPE_FILES)
-    data = _read_table(file, ",", max_rows)
+    data, _ = read_table(file, ",", max_rows=max_rows,
+                         columns=COVTYPE_FEATURES + ["Cover_Type"])
     if data.shape[1] != 55:
         raise ValueError(f"{file!r}: expected 55 columns (54 features and "
                          f"Cover_Type), got {data.shape[1]}")
@@ -71,13 +76,14 @@ def load_covtype(path, *, max_rows=None):
 
 
 def load_higgs(path, subset="train", *, max_rows=None):
-    """Load HIGGS (label first, then 28 features).
+    """Load HIGGS in UCI's layout: no header, the label first, then 28 features.
 
     Parameters
     ----------
     path : str or os.PathLike
-        The file (tab- or comma-separated, optionally gzip), or a directory
-        holding LightGBM's ``[lightgbm_]binary.train`` / ``.test``.
+        The file (UCI's ``HIGGS.csv[.gz]``, or LightGBM's tab-separated
+        example files), or a directory holding LightGBM's
+        ``[lightgbm_]binary.train`` / ``.test``.
     subset : {"train", "test"}, default="train"
         Which file to take when ``path`` is a directory.
     max_rows : int, optional
@@ -89,6 +95,14 @@ def load_higgs(path, subset="train", *, max_rows=None):
         21 low-level then 7 high-level features.
     y : ndarray of shape (n,), dtype int64
         0 (background) or 1 (signal).
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        Missing file; a file in another layout (a header line, another
+        number of columns, labels other than 0 and 1, such as a label in the
+        last column), truncated or corrupt gzip data, non-numeric, NaN or
+        infinite values.
     """
     if os.path.isdir(path):
         if subset not in HIGGS_FILES:
@@ -97,18 +111,26 @@ def load_higgs(path, subset="train", *, max_rows=None):
         file = _find(path, HIGGS_FILES[subset])
     else:
         file = _find(path, ())
-    first = _open_text(file).readline()
-    delimiter = "\t" if "\t" in first else ","
-    data = _read_table(file, delimiter, max_rows)
+    data, header = read_table(file, max_rows=max_rows,
+                              columns=["label"] + [f"feature {i}" for i in range(1, 29)])
+    if header is not None:
+        raise ValueError(
+            f"{file!r}: starts with a header line ({', '.join(header)[:120]}), but "
+            f"load_higgs reads {_HIGGS_LAYOUT}. Drop the header and put the label "
+            "column first.")
     if data.shape[1] != 29:
-        raise ValueError(f"{file!r}: expected 29 columns (label and 28 "
-                         f"features), got {data.shape[1]}")
+        raise ValueError(f"{file!r}: expected 29 columns (the label and 28 features), "
+                         f"got {data.shape[1]}; load_higgs reads {_HIGGS_LAYOUT}.")
     labels = data[:, 0]
     bad = (labels != 0) & (labels != 1)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{file!r}: labels must be 0 or 1, row {row + 1} "
-                         f"has {labels[row]:g}")
+        last = data[:, -1]
+        hint = (" The last column holds only 0 and 1: is the label last? Put it first."
+                if np.isin(last, (0.0, 1.0)).all() else "")
+        raise ValueError(f"{file!r}: labels (first column) must be 0 or 1, row "
+                         f"{row + 1} has {labels[row]:g}; load_higgs reads "
+                         f"{_HIGGS_LAYOUT}.{hint}")
     return data[:, 1:], labels.astype(np.int64)
 
 
@@ -123,33 +145,3 @@ def _find(path, names):
         raise FileNotFoundError(
             f"none of {', '.join(names)} found in {path!r}")
     raise FileNotFoundError(f"data file not found: {path!r}")
-
-
-def _open_text(file):
-    with open(file, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
-    if gz:
-        return io.TextIOWrapper(gzip.open(file, "rb"))
-    return open(file)
-
-
-def _read_table(file, delimiter, max_rows):
-    """Numeric table; a first line that is not numeric is a header."""
-    with _open_text(file) as f:
-        first = f.readline()
-        if not first.strip():
-            raise ValueError(f"{file!r}: empty file")
-        try:
-            [float(v) for v in first.strip().split(delimiter)]
-            skip = 0
-        except ValueError:
-            skip = 1
-    with _open_text(file) as f:
-        try:
-            data = np.loadtxt(f, delimiter=delimiter, skiprows=skip,
-                              max_rows=max_rows, dtype=np.float64, ndmin=2)
-        except ValueError as exc:
-            raise ValueError(f"{file!r}: not a numeric table: {exc}") from exc
-    if data.shape[0] == 0:
-        raise ValueError(f"{file!r}: no data rows")
-    return data

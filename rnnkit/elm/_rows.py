@@ -1,17 +1,23 @@
 """Row-chunked access to in-memory arrays and on-disk (h5py, memmap) matrices."""
+import mmap
+
 import h5py
 import numpy as np
 from sklearn.utils.validation import check_array
 
-from .._validation import check_nonnegative_input
+from .._validation import check_max_value, check_nonnegative_input, check_row_sums
 
 
 class RowSource:
     """Validated, chunked view of a 2-D input matrix.
 
     In-memory arrays are validated once, up front.  h5py datasets and
-    ``np.memmap`` arrays stay on disk: each chunk is read and validated when
-    it is used, so memory holds at most one chunk of them.
+    ``np.memmap`` arrays stay on disk: each chunk is copied out, validated
+    when it is used, and a memmap's pages are released after the copy, so
+    memory holds at most one chunk of them.
+
+    Every row must sum to a finite number in the input's float dtype (the
+    random neural network's pre-activations are weighted row sums).
 
     Parameters
     ----------
@@ -21,9 +27,15 @@ class RowSource:
         Estimator name for error messages.
     estimator : estimator
         Passed to scikit-learn's validation helpers for their messages.
+    square_sums : bool, default=False
+        Whether the estimator sums squares and products of X's values over
+        all rows in float64 (an autoencoder's Gram matrix ``X'X`` and its
+        reconstruction error): then values must stay below
+        ``sqrt(max_float64 / (16 n_samples (n_features + 1)))``, so that
+        those sums, and the few terms added to them, cannot overflow.
     """
 
-    def __init__(self, X, whom, estimator):
+    def __init__(self, X, whom, estimator, *, square_sums=False):
         self.whom = whom
         self.estimator = estimator
         self.on_disk = isinstance(X, (h5py.Dataset, np.memmap))
@@ -41,9 +53,14 @@ class RowSource:
             self.X = X
         else:
             self.X = check_array(X, dtype=[np.float64, np.float32], estimator=estimator)
-            check_nonnegative_input(self.X, whom)
             self.dtype = self.X.dtype.type
         self.n_samples, self.n_features = self.X.shape
+        self.max_value = None
+        if square_sums:
+            self.max_value = np.sqrt(np.finfo(np.float64).max
+                                     / (16.0 * self.n_samples * (self.n_features + 1)))
+        if not self.on_disk:
+            self._check(self.X, 0)
 
     def chunks(self, batch_size, stop=None):
         """Yield ``(start, X_chunk)`` over rows ``0..stop`` in blocks of ``batch_size``."""
@@ -56,13 +73,49 @@ class RowSource:
         if not self.on_disk:
             return self.X[start:stop]
         try:
-            block = np.asarray(self.X[start:stop])
+            if isinstance(self.X, np.memmap):
+                block = _read_memmap(self.X, start, stop, self.dtype)
+            else:
+                block = np.asarray(self.X[start:stop])
         except (OSError, ValueError, KeyError) as err:
-            name = getattr(self.X, "name", "array")
+            name = getattr(self.X, "name", None) or getattr(self.X, "filename", None)
             raise ValueError(
-                f"Could not read rows {start}:{stop} of {name!s} for {self.whom}: {err}. "
-                "The file may be corrupted or truncated."
+                f"Could not read rows {start}:{stop} of {name or 'the array'!s} for "
+                f"{self.whom}: {err}. The file may be corrupted or truncated."
             ) from err
         block = check_array(block, dtype=self.dtype, estimator=self.estimator)
-        check_nonnegative_input(block, self.whom)
+        self._check(block, start)
         return block
+
+    def _check(self, block, first_row):
+        check_nonnegative_input(block, self.whom)
+        check_row_sums(block, self.whom, first_row)
+        if self.max_value is not None:
+            check_max_value(block, self.max_value, self.whom,
+                            f"sums squares of X's values over all {self.n_samples} rows",
+                            first_row)
+
+
+def _read_memmap(X, start, stop, dtype):
+    """Copy rows ``start:stop`` of a memmap, then drop the mapped pages they touched.
+
+    Pages of a file mapping stay in the process's resident set once read;
+    ``madvise(MADV_DONTNEED)`` unmaps them again (the page cache keeps them,
+    and a shared mapping reads back the file's current contents).  Private
+    (``mode="c"``) mappings may hold unsaved changes and are left alone.
+    """
+    view = X[start:stop]
+    block = np.array(view, dtype=dtype, order="C")
+    handle = getattr(X, "_mmap", None)
+    if (handle is not None and X.mode != "c" and view.size
+            and hasattr(mmap, "MADV_DONTNEED") and not handle.closed):
+        base = np.frombuffer(handle, dtype=np.uint8).ctypes.data
+        low, high = np.lib.array_utils.byte_bounds(view)
+        first = (low - base) // mmap.PAGESIZE * mmap.PAGESIZE
+        last = min(-(-(high - base) // mmap.PAGESIZE) * mmap.PAGESIZE, len(handle))
+        if 0 <= first < last:
+            try:
+                handle.madvise(mmap.MADV_DONTNEED, first, last - first)
+            except OSError:  # e.g. locked pages: they stay resident, the rows are read
+                pass
+    return block

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from .cluster_layer import draw_input_weights, preactivation, scale_to_max
+from .cluster_layer import draw_input_weights, max_preactivations, scale_to_max
 from .encoder_layers import ELM_SOLVERS, NMF_METHODS, EncoderLayer, fit_elm_encoder, \
     fit_nmf_encoder
 
@@ -103,21 +103,9 @@ def fit_stack(chunks, n_features, specs, rng, params, *, dtype, settings, log=No
 def fit_random_layer(chunks, n_features, n_units, rng, params, max_preactivation, dtype):
     """Random dense-cluster layer, scaled on one exact pass (adjustminmax)."""
     W = draw_input_weights(rng, n_features, n_units, dtype)
-    largest = 0.0
-    for X in chunks():
-        largest = max(largest, float(preactivation(X, W, params.zeta0).max()))
+    largest = max_preactivations(chunks(), [W], params, max_preactivation)[0]
     scale_to_max(W, largest, max_preactivation)
     return EncoderLayer([W], params.zeta0, params)
-
-
-def accumulate_readout(chunks_with_targets, model, accumulator, *, log=None):
-    """Add ``H'H`` and ``H'Y`` of every block to ``accumulator``."""
-    t0 = time.perf_counter()
-    for start, X, Y in chunks_with_targets():
-        accumulator.add(model.transform(X), Y)
-        if log is not None:
-            log(f"readout: {start + X.shape[0]} rows accumulated, "
-                f"{time.perf_counter() - t0:.1f} s")
 
 
 def _through(chunks, layers):

@@ -70,7 +70,7 @@ class RNNAutoencoder(ClusterMixin, TransformerMixin, BaseEstimator):
         ``inverse_transform(H) = H @ decoder_``.
     reconstruction_error_ : float
         Mean over training rows of ``||x - inverse_transform(transform(x))||^2``.
-    reconstruction_errors_ : ndarray of shape (n_iter_ + 1,)
+    reconstruction_errors_ : ndarray of shape ``(n_iter_ + 1,)``
         That error before the first and after each iteration
         (multiplicative and pinv methods; for FISTA only the final error).
     n_iter_ : int
@@ -124,14 +124,18 @@ class RNNAutoencoder(ClusterMixin, TransformerMixin, BaseEstimator):
         ----------
         X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
             Nonnegative input (see :class:`rnnkit.NonNegativeScaler`), read in
-            blocks of ``batch_size`` rows.
+            blocks of ``batch_size`` rows.  The fit sums squares of X over all
+            rows in float64, so values above
+            ``sqrt(max_float64 / (16 n_samples (n_features + 1)))`` (about
+            2e149 for a million rows of 300 features) raise
+            ValueError.
         y : ignored
 
         Returns
         -------
         self
         """
-        source = self._source(X, reset=True)
+        source = self._source(X, reset=True, square_sums=True)
         rng = check_random_state(self.random_state)
         params = self._cluster_params()
         n_iter = _DEFAULT_ITERATIONS[self.method] if self.n_iter is None else self.n_iter

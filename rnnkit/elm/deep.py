@@ -4,15 +4,17 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
-from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
-from ._stacked import ENCODERS, accumulate_readout, fit_stack
-from .estimators import _cached_readout, _one_hot
+from .._classes import encode_classes
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
+from ._compact import CompactMixin
+from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
+from ._stacked import ENCODERS, fit_stack
+from ._threads import block_flops, threaded_map
+from .estimators import _cv_results, _readout, one_hot
 from .readout import SOLVERS, GramAccumulator
 
 _COMMON_CONSTRAINTS = {
@@ -21,7 +23,9 @@ _COMMON_CONSTRAINTS = {
     "fista_iter": [Interval(Integral, 0, None, closed="left")],
     "nmf_iter": [Interval(Integral, 0, None, closed="left")],
     "encoder_alpha": [Interval(Real, 0, None, closed="left")],
-    "alpha": [Interval(Real, 0, None, closed="left")],
+    "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+    "alphas": ["array-like", None],
+    "cv": [Interval(Integral, 2, None, closed="left"), None],
     "solver": [StrOptions(set(SOLVERS))],
     "gram_precision": [StrOptions({"float64", "mixed"})],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -30,7 +34,7 @@ _COMMON_CONSTRAINTS = {
 }
 
 
-class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
+class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, BaseEstimator):
     """Layers fitted on the first data seen, then a streamed Phi/Psi readout.
 
     Subclasses define ``_fit_model(chunks, n_features, rng, params, dtype)``
@@ -41,8 +45,12 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
     # -- fitting -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic
     def fit(self, X, y):
-        """Fit every layer and the readout from scratch (earlier state is discarded).
+        """Fit every layer and the readout from scratch.
+
+        Earlier state is discarded; a call that raises leaves the model as it
+        was.
 
         Parameters
         ----------
@@ -56,24 +64,27 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        source = self._source(X, reset=True)
-        y = self._check_y(y, source.n_samples)
-        binarizer = LabelBinarizer().fit(y)
-        self._start(source, binarizer)
-        self._add(source, y)
+        source = self._source(X, reset=True, square_sums=True)
+        classes_, codes = encode_classes(y, n_samples=source.n_samples)
+        self._start(source, classes_)
+        self._add(source, codes)
         self.coef_  # solve now, so fit's timing includes it
         return self
 
+    @atomic
     def partial_fit(self, X, y, classes=None):
         """Accumulate one block; the first call also fits the layers on it.
 
         The encoders and the random layer's scale are fitted on the first
         call's rows (give it a representative block of a few thousand rows);
         later calls only add to the readout sums, solved when next needed.
+        A call that raises leaves the model as it was: later calls read an
+        h5py dataset or memmap twice, once to check every row before any is
+        added.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like, h5py.Dataset or np.memmap of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         classes : array-like of shape (n_classes,), optional
             Every label, required on the first call if that block lacks some.
@@ -85,29 +96,19 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "model_")
         if first:
             self._validate_params()
-        source = self._source(X, reset=first)
-        y = self._check_y(y, source.n_samples)
+        else:
+            self._check_sums_kept()
+        source = self._source(X, reset=first, square_sums=first)
+        classes_, codes = encode_classes(y, classes=classes, n_samples=source.n_samples,
+                                         known=None if first else self.classes_)
         if first:
-            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            binarizer = LabelBinarizer().fit(labels)
-            if len(binarizer.classes_) < 2:
-                raise ValueError("The first call to partial_fit needs at least 2 classes; "
-                                 "pass all labels with classes=.")
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(f"classes={np.unique(classes).tolist()} differs from the first "
-                             f"call's classes {self.classes_.tolist()}.")
-        labels = self.classes_ if not first else binarizer.classes_
-        unknown = np.setdiff1d(np.unique(y), labels)
-        if unknown.size:
-            raise ValueError(f"y contains labels {unknown.tolist()} not in the classes "
-                             f"{labels.tolist()}; pass every label with classes= on the "
-                             "first call to partial_fit.")
-        if first:
-            self._start(source, binarizer)
-        self._add(source, y)
+            self._start(source, classes_)
+        else:
+            self._check_every_row(source)  # before the stored sums change
+        self._add(source, codes)
         return self
 
-    def _start(self, source, binarizer):
+    def _start(self, source, classes_):
         rng = check_random_state(self.random_state)
         params = self._cluster_params()
 
@@ -118,33 +119,43 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         model = self._fit_model(chunks, source.n_features, rng, params, source.dtype)
         self._log(f"layers fitted in {time.perf_counter() - t0:.1f} s")
         self.model_ = model
-        self._binarizer = binarizer
-        self.classes_ = binarizer.classes_
-        self._accumulator = GramAccumulator(model.n_features_out, max(len(self.classes_), 2),
-                                            self.gram_precision)
+        self.classes_ = classes_
+        self._accumulator = GramAccumulator(model.n_features_out, len(classes_),
+                                            self.gram_precision, n_folds=self.cv)
+        self._sample = RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
 
-    def _add(self, source, y):
-        Y = _one_hot(self._binarizer, y)
+    def _add(self, source, codes):
+        Y = one_hot(codes, len(self.classes_))
+        sample = self._sample.copy()
 
-        def chunks_with_targets():
-            for start, block in source.chunks(self.batch_size):
-                yield start, block, Y[start:start + block.shape[0]]
+        t0 = time.perf_counter()
 
-        accumulate_readout(chunks_with_targets, self.model_, self._accumulator, log=self._log)
+        def add(chunk):
+            start, block = chunk
+            targets = Y[start:start + block.shape[0]]
+            self._accumulator.add(self.model_.transform(block), targets)
+            sample.add(block, targets)
+            return start + block.shape[0]
+
+        for done in self._map_blocks(add, source, self._widths(), len(self.classes_),
+                                     gram=True):
+            self._log(f"readout: {done} rows accumulated, {time.perf_counter() - t0:.1f} s")
+        self._sample = sample
+
+    def _map_blocks(self, work, source, widths, n_outputs=0, gram=False):
+        """``work((start, X_block))`` over ``source.chunks``, under the faster thread setting."""
+        flops = block_flops(min(self.batch_size, source.n_samples), widths, n_outputs, gram)
+        return threaded_map(work, source.chunks(self.batch_size), flops,
+                            -(-source.n_samples // self.batch_size))
+
+    def _widths(self):
+        """Input width and the output width of each fitted layer."""
+        return [self.n_features_in_] + [layer.n_features_out for layer in self.model_.layers]
 
     def _settings(self):
         return {"lam": self.lam, "n_iter": self.fista_iter, "nmf_iter": self.nmf_iter,
                 "encoder_alpha": self.encoder_alpha,
                 "max_preactivation": self.max_preactivation}
-
-    @staticmethod
-    def _check_y(y, n_samples):
-        y = column_or_1d(np.asarray(y), warn=True)
-        if y.shape[0] != n_samples:
-            raise ValueError("Found input variables with inconsistent numbers of samples: "
-                             f"[{n_samples}, {y.shape[0]}]")
-        check_classification_targets(y)
-        return y
 
     # -- prediction ----------------------------------------------------------
 
@@ -152,11 +163,23 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
     def coef_(self):
         """Readout weights, shape (n_readout_inputs, n_classes).
 
-        Solved lazily, and again from the stored sums when ``alpha`` or
-        ``solver`` changed through ``set_params``.
+        Solved lazily, and again from the stored sums when ``alpha``,
+        ``alphas``, ``cv`` or ``solver`` changed through ``set_params``.
         """
         check_is_fitted(self, "model_")
-        return _cached_readout(self, self._accumulator)
+        return _readout(self, self._accumulator).coef
+
+    @property
+    def alpha_(self):
+        """Ridge term of the readout: the chosen one for ``alpha="auto"``."""
+        check_is_fitted(self, "model_")
+        return _readout(self, self._accumulator).alpha
+
+    @property
+    def cv_results_(self):
+        """Criterion over the candidate alphas (``alpha="auto"`` only), a dict of arrays."""
+        check_is_fitted(self, "model_")
+        return _cv_results(self, self._accumulator)
 
     @property
     def n_samples_seen_(self):
@@ -168,8 +191,8 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         """Input of the readout (the last hidden layer), shape (n_samples, n_readout_inputs)."""
         check_is_fitted(self, "model_")
         source = self._source(X, reset=False)
-        return np.vstack([self.model_.transform(block)
-                          for _, block in source.chunks(self.batch_size)])
+        return np.vstack(list(self._map_blocks(lambda chunk: self._hidden(chunk[1]), source,
+                                               self._widths())))
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes.
@@ -178,7 +201,7 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features), nonnegative
         """
-        scores = self._scores(X)
+        scores = self._raw_output(X)
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
     def predict(self, X):
@@ -188,18 +211,27 @@ class _BaseDeepRNNELM(ClusterMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features), nonnegative
         """
-        scores = self._scores(X)
+        scores = self._raw_output(X)
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def _scores(self, X):
+    def _raw_output(self, X):
+        """``H @ coef_`` computed block by block, shape (n_samples, n_classes)."""
         check_is_fitted(self, "model_")
         source = self._source(X, reset=False)
         coef = self.coef_
         out = np.empty((source.n_samples, coef.shape[1]), dtype=source.dtype)
-        for start, block in source.chunks(self.batch_size):
-            H = self.model_.transform(block.astype(source.dtype, copy=False))
+        def output(chunk):
+            start, block = chunk
+            H = self._hidden(block)
             out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
+
+        for _ in self._map_blocks(output, source, self._widths(), coef.shape[1]):
+            pass
         return out
+
+    def _hidden(self, X):
+        """Readout input of validated rows ``X``."""
+        return self.model_.transform(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -239,6 +271,12 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
     of every layer is streamed too (column min/max, Gram sums with the
     rank-one shift correction, the max pre-activation), layer after layer.
 
+    ``predict_proba`` is the softmax of the readout scores at a temperature
+    fitted on leave-one-out scores of up to 1,000 training rows kept beside
+    the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
+    those rows to make the fitted model small, after which it predicts but
+    no longer learns (``partial_fit``) or re-solves (a new ``alpha``).
+
     Parameters
     ----------
     hidden_layers : tuple of int, default=(500,)
@@ -262,19 +300,15 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         98.79 %.  A larger value smooths the code and lowers its contrast,
         which a large readout ``alpha`` or few rows punish (digits, 400 rows,
         ``alpha`` 1e-3: 3.0 scored below 0.3), hence the default 0.3.
-    alpha : float, default=1e-10
+    alpha : float or "auto", default="auto"
         Ridge term of the readout (the paper's 1/kappa), absolute: added to
         the diagonal of ``Phi = H'H``, whose entries grow with the number of
-        rows.  The ``zeta`` outputs of the encoders and of the random layer
-        vary by a few percent around a large common level, so what separates
-        the classes lies in directions of ``Phi`` with tiny eigenvalues, and a
-        ridge of 1e-7 (the skelm-style default, and the paper's kappa read as
-        ``1/kappa = 1e-7``) wipes most of them out.  On a 50k/10k split of the
-        MNIST training rows (Classifier-1 with standard FISTA, 784-500-8000)
-        validation accuracy was 97.18 / 97.86 / 98.34 / 98.37 / 98.35 /
-        98.34 % for 1e-7 / 1e-8 / 1e-9 / 1e-10 / 1e-11 / 1e-12; the test set
-        agreed (Classifier-1 with the reference loop: 97.42 % at 1e-7, 98.74 %
-        at 1e-10).  On small data sets a larger ridge can do better.
+        rows.  ``"auto"`` chooses it from the sums among ``alphas`` (see
+        :class:`rnnkit.RNNELMClassifier`).  The ``zeta`` outputs of the
+        encoders and of the random layer vary by a few percent around a
+        large common level, so what separates the classes lies in directions
+        of ``Phi`` with tiny eigenvalues, which only a small alpha keeps.
+    alphas, cv : see :class:`rnnkit.RNNELMClassifier`
     solver : {"cholesky", "pinv"}, default="cholesky"
         Readout solver (see :class:`rnnkit.RNNELMClassifier`).
     gram_precision : {"float64", "mixed"}, default="float64"
@@ -300,6 +334,10 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         weight matrices of layer i, shape (n_in + 1, n_units).
     coef_ : ndarray of shape (n_hidden, n_classes)
         Readout weights (``n_classes`` is 2 for binary problems).
+    alpha_ : float
+    cv_results_ : dict of ndarray
+        The readout's ridge term and, for ``alpha="auto"``, the criterion
+        over the candidates (see :class:`rnnkit.RNNELMClassifier`).
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -323,8 +361,8 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
     }
 
     def __init__(self, hidden_layers=(500,), n_hidden=8000, *, encoder="ridge", lam=1e-3,
-                 fista_iter=150, nmf_iter=200, encoder_alpha=0.3, alpha=1e-10,
-                 solver="cholesky", gram_precision="float64", batch_size=2000,
+                 fista_iter=150, nmf_iter=200, encoder_alpha=0.3, alpha="auto",
+                 alphas=None, cv=None, solver="cholesky", gram_precision="float64", batch_size=2000,
                  max_preactivation=0.1, cluster_size=20, interaction_prob=0.05,
                  lambda_plus=0.005, lambda_minus=0.005, firing_rate=0.001,
                  random_state=None, verbose=0):
@@ -336,6 +374,8 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         self.nmf_iter = nmf_iter
         self.encoder_alpha = encoder_alpha
         self.alpha = alpha
+        self.alphas = alphas
+        self.cv = cv
         self.solver = solver
         self.gram_precision = gram_precision
         self.batch_size = batch_size

@@ -41,9 +41,10 @@ from contextlib import nullcontext
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lstsq
-from threadpoolctl import threadpool_limits
 
-from .cluster_layer import cluster_activation, draw_input_weights, preactivation, scale_to_max
+from ._threads import single_thread
+from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivations,
+                            preactivation, scale_to_max)
 from .fista import fista
 
 ELM_SOLVERS = ("fista", "fista_reference", "ridge")
@@ -148,7 +149,7 @@ def fit_elm_encoder(chunks, n_features, n_units, rng, params, *, solver="fista",
             B = fista(stats["gram"], stats["cross"], lam, n_iter, nonnegative=True, mode=mode)
         parts = (B,)
     weights = [np.ascontiguousarray(part.T, dtype=dtype) for part in parts]
-    largest = _max_preactivations(chunks, weights, bias)  # pass 3
+    largest = max_preactivations(chunks(), weights, params, max_preactivation)  # pass 3
     for W, top in zip(weights, largest):
         scale_to_max(W, top, max_preactivation)
     return EncoderLayer(weights, bias, params), {**info, "decoder": B}
@@ -189,6 +190,11 @@ def fit_nmf_encoder(chunks, n_features, n_units, rng, params, *, method="multipl
         raise ValueError(f"method must be one of {NMF_METHODS}, got {method!r}")
     bias = params.zeta0
     G, n_samples = _augmented_gram(chunks, n_features, bias)
+    # The fit is the same for X~ / c as for X~; with c**2 a power of two near
+    # G's largest entry the rescaling is exact and the products of G with the
+    # weights cannot overflow, however large X is.
+    unit = 2.0 ** np.round(np.log2(max(G.max(), np.finfo(np.float64).tiny)))
+    G = G / unit
     Gx = G[:, :n_features]
     total = float(np.trace(G[:n_features, :n_features]))
     W = rng.random((n_features + 1, n_units))
@@ -202,7 +208,7 @@ def fit_nmf_encoder(chunks, n_features, n_units, rng, params, *, method="multipl
         W, V = _nmf_iterations(method, G, Gx, total, W, V, n_samples, n_iter, errors,
                                callback)
     layer = EncoderLayer([np.ascontiguousarray(W, dtype=dtype)], bias, params, "linear")
-    return layer, V, np.asarray(errors)
+    return layer, V, np.asarray(errors) * unit
 
 
 def _nmf_iterations(method, G, Gx, total, W, V, n_samples, n_iter, errors, callback):
@@ -234,8 +240,8 @@ def pinv_decoder_from_gram(G, Gx, W):
 
 
 def _few_threads(size):
-    """Single-threaded BLAS for problems of fewer than SMALL_PROBLEM entries."""
-    return threadpool_limits(1, user_api="blas") if size < SMALL_PROBLEM else nullcontext()
+    """One thread for problems of fewer than SMALL_PROBLEM entries."""
+    return single_thread() if size < SMALL_PROBLEM else nullcontext()
 
 
 def _column_range(chunks, R, bias, params):
@@ -297,20 +303,12 @@ def _augment(X, bias):
 
 def _ridge(gram, cross, alpha):
     system = gram + alpha * np.eye(gram.shape[0])
-    try:
-        return cho_solve(cho_factor(system, lower=True, check_finite=False), cross,
-                         check_finite=False)
-    except LinAlgError:
-        return lstsq(system, cross, check_finite=False)[0]
-
-
-def _max_preactivations(chunks, weights, bias):
-    """Pass 3: the largest training pre-activation of each weight matrix."""
-    largest = [0.0] * len(weights)
-    for X in chunks():
-        for i, W in enumerate(weights):
-            largest[i] = max(largest[i], float(preactivation(X, W, bias).max()))
-    return largest
+    with single_thread():  # factorizations: see rnnkit.elm._threads
+        try:
+            return cho_solve(cho_factor(system, lower=True, check_finite=False), cross,
+                             check_finite=False)
+        except LinAlgError:
+            return lstsq(system, cross, check_finite=False)[0]
 
 
 def _augmented_gram(chunks, n_features, bias):
@@ -345,7 +343,8 @@ def _rescale(G, Gx, total, W, V):
 def _pinv_decoder(G, Gx, W):
     HtH = W.T @ G @ W
     HtX = W.T @ Gx
-    values, vectors = eigh(HtH, check_finite=False)
+    with single_thread():  # factorizations: see rnnkit.elm._threads
+        values, vectors = eigh(HtH, check_finite=False)
     cutoff = max(values[-1], 0.0) * HtH.shape[0] * np.finfo(np.float64).eps
     keep = values > cutoff
     return vectors[:, keep] @ ((vectors[:, keep].T @ HtX) / values[keep, None])

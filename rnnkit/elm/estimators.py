@@ -4,25 +4,29 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._common import CLUSTER_CONSTRAINTS, ClusterMixin
+from .._classes import encode_classes
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic
+from ._compact import CompactMixin
+from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
+from ._threads import block_flops, single_thread, threaded_map
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             scale_to_max)
 from .readout import SOLVERS, GramAccumulator
 
 
-class _BaseRNNELM(ClusterMixin, BaseEstimator):
+class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
     """Shared machinery: random cluster layer, streamed Phi/Psi, lazy solve."""
 
     _parameter_constraints = {
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "alphas": ["array-like", None],
+        "cv": [Interval(Integral, 2, None, closed="left"), None],
         "solver": [StrOptions(set(SOLVERS))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_preactivation": [Interval(Real, 0, None, closed="neither")],
@@ -30,12 +34,15 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         **CLUSTER_CONSTRAINTS,
     }
 
-    def __init__(self, n_hidden=1000, *, alpha=1e-6, solver="cholesky", batch_size=2000,
+    def __init__(self, n_hidden=1000, *, alpha="auto", alphas=None, cv=None,
+                 solver="cholesky", batch_size=2000,
                  max_preactivation=0.1, scale_rows=None, cluster_size=20,
                  interaction_prob=0.05, lambda_plus=0.005, lambda_minus=0.005,
                  firing_rate=0.001, random_state=None, verbose=0):
         self.n_hidden = n_hidden
         self.alpha = alpha
+        self.alphas = alphas
+        self.cv = cv
         self.solver = solver
         self.batch_size = batch_size
         self.max_preactivation = max_preactivation
@@ -51,10 +58,12 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
     # -- fitting -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic
     def fit(self, X, y):
         """Fit from scratch: draw the layer, set its scale, accumulate and solve.
 
-        Any earlier ``fit`` or ``partial_fit`` state is discarded.
+        Any earlier ``fit`` or ``partial_fit`` state is discarded; a call that
+        raises leaves the model as it was.
 
         Parameters
         ----------
@@ -72,10 +81,11 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         targets, target_attrs = self._fit_targets(y, source.n_samples)
         state = self._new_state(source, targets)
         self._accumulate(state, source, targets)
-        state["accumulator"].solution(self.alpha, self.solver)
+        _readout(self, state["accumulator"])
         self._commit(state, source, target_attrs)
         return self
 
+    @atomic
     def partial_fit(self, X, y, **kwargs):
         """Accumulate one chunk of data; the readout is solved when next needed.
 
@@ -83,7 +93,8 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         (the first ``scale_rows`` of them if set).  Later calls add to the same
         sums, so a sequence of calls over chunks reproduces ``fit`` on their
         concatenation when both use the same scale rows.  A call that raises
-        leaves the model as it was.
+        leaves the model as it was: later calls read an h5py dataset or
+        memmap twice, once to check every row before any is added.
 
         Returns
         -------
@@ -92,21 +103,23 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         first = not hasattr(self, "input_weights_")
         if first:
             self._validate_params()
+        else:
+            self._check_sums_kept()
         _check_y_given(self, y)
         source = RowSource(X, type(self).__name__, self)
         if not first:
             self._check_n_features(source)
         targets, target_attrs = self._partial_fit_targets(y, source.n_samples, first, **kwargs)
-        if source.on_disk:  # validate every chunk before touching the sums
-            for _ in source.chunks(self.batch_size):
-                pass
         if first:
             state = self._new_state(source, targets)
             self._accumulate(state, source, targets)
             self._commit(state, source, target_attrs)
         else:
-            state = {"weights": self.input_weights_, "accumulator": self._accumulator}
+            self._check_every_row(source)  # before the stored sums change
+            state = {"weights": self.input_weights_, "accumulator": self._accumulator,
+                     "sample": None if self._sample is None else self._sample.copy()}
             self._accumulate(state, source, targets)
+            self._sample = state["sample"]
         return self
 
     def _new_state(self, source, targets):
@@ -116,7 +129,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         scale_stop = source.n_samples if self.scale_rows is None else self.scale_rows
         t0 = time.perf_counter()
         largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
-                                    params.zeta0)
+                                    params, self.max_preactivation)
         scale = scale_to_max(weights, largest, self.max_preactivation)
         self._log(f"scale pass over {min(scale_stop, source.n_samples)} rows: "
                   f"max pre-activation {largest:.4g}, {time.perf_counter() - t0:.1f} s")
@@ -124,18 +137,37 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
             "weights": weights,
             "scale": scale,
             "scale_rows": min(scale_stop, source.n_samples),
-            "accumulator": GramAccumulator(self.n_hidden, targets.shape[1]),
+            "accumulator": GramAccumulator(self.n_hidden, targets.shape[1], n_folds=self.cv),
+            "sample": self._new_sample(rng),
         }
 
+    def _new_sample(self, rng):
+        """Training rows kept beside the sums (see :mod:`rnnkit.elm._proba`), or None."""
+        return None
+
     def _accumulate(self, state, source, targets):
-        weights, accumulator = state["weights"], state["accumulator"]
-        params, bias = self._cluster_params(), self._cluster_params().zeta0
+        weights, accumulator, sample = state["weights"], state["accumulator"], state["sample"]
+        params, bias = self._params, self._bias
         t0 = time.perf_counter()
-        for start, X in source.chunks(self.batch_size):
-            H = cluster_activation(X, weights, bias, params)
-            accumulator.add(H, targets[start:start + X.shape[0]])
-            self._log(f"accumulated {start + X.shape[0]}/{source.n_samples} rows, "
+
+        def add(chunk):
+            start, X = chunk
+            Y = targets[start:start + X.shape[0]]
+            accumulator.add(cluster_activation(X, weights, bias, params), Y)
+            if sample is not None:
+                sample.add(X, Y)
+            return start + X.shape[0]
+
+        for done in self._map_blocks(add, source, targets.shape[1], gram=True):
+            self._log(f"accumulated {done}/{source.n_samples} rows, "
                       f"{time.perf_counter() - t0:.1f} s")
+
+    def _map_blocks(self, work, source, n_outputs, gram=False):
+        """``work((start, X_block))`` over ``source.chunks``, under the faster thread setting."""
+        flops = block_flops(min(self.batch_size, source.n_samples),
+                            (source.n_features, self.n_hidden), n_outputs, gram)
+        return threaded_map(work, source.chunks(self.batch_size), flops,
+                            -(-source.n_samples // self.batch_size))
 
     def _commit(self, state, source, target_attrs):
         for name, value in target_attrs.items():
@@ -144,6 +176,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         self.preactivation_scale_ = state["scale"]
         self.n_scale_rows_ = state["scale_rows"]
         self._accumulator = state["accumulator"]
+        self._sample = state["sample"]
         self.n_features_in_ = source.n_features
 
     # -- prediction ----------------------------------------------------------
@@ -153,11 +186,23 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         """Output weights, shape (n_hidden, n_outputs).
 
         Solved lazily after ``partial_fit``, and again from the stored sums
-        when ``alpha`` or ``solver`` changed through ``set_params`` (so tuning
-        them needs no new pass over the data).
+        when ``alpha``, ``alphas``, ``cv`` or ``solver`` changed through
+        ``set_params`` (so tuning them needs no new pass over the data).
         """
         check_is_fitted(self, "input_weights_")
-        return _cached_readout(self, self._accumulator)
+        return _readout(self, self._accumulator).coef
+
+    @property
+    def alpha_(self):
+        """Ridge term of the readout: the chosen one for ``alpha="auto"``."""
+        check_is_fitted(self, "input_weights_")
+        return _readout(self, self._accumulator).alpha
+
+    @property
+    def cv_results_(self):
+        """Criterion over the candidate alphas (``alpha="auto"`` only), a dict of arrays."""
+        check_is_fitted(self, "input_weights_")
+        return _cv_results(self, self._accumulator)
 
     @property
     def n_samples_seen_(self):
@@ -169,8 +214,11 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         """Hidden-layer output ``H``, shape (n_samples, n_hidden)."""
         check_is_fitted(self, "input_weights_")
         source = self._source(X, reset=False)
-        return np.vstack([cluster_activation(Xb, self.input_weights_, self._bias, self._params)
-                          for _, Xb in source.chunks(self.batch_size)])
+        return np.vstack(list(self._map_blocks(lambda chunk: self._hidden(chunk[1]), source, 0)))
+
+    def _hidden(self, X):
+        """Hidden-layer output of validated rows ``X``."""
+        return cluster_activation(X, self.input_weights_, self._bias, self._params)
 
     def _raw_output(self, X):
         """``H @ coef_`` computed chunk by chunk, shape (n_samples, n_outputs)."""
@@ -178,9 +226,12 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         source = self._source(X, reset=False)
         coef = self.coef_.astype(self.input_weights_.dtype, copy=False)
         out = np.empty((source.n_samples, coef.shape[1]), dtype=coef.dtype)
-        for start, Xb in source.chunks(self.batch_size):
-            H = cluster_activation(Xb, self.input_weights_, self._bias, self._params)
-            out[start:start + Xb.shape[0]] = H @ coef
+        def output(chunk):
+            start, Xb = chunk
+            out[start:start + Xb.shape[0]] = self._hidden(Xb) @ coef
+
+        for _ in self._map_blocks(output, source, coef.shape[1]):
+            pass
         return out
 
     # -- helpers -------------------------------------------------------------
@@ -199,7 +250,7 @@ class _BaseRNNELM(ClusterMixin, BaseEstimator):
         return tags
 
 
-class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
+class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
     """Pure RNN-ELM classifier: random dense-cluster layer + closed-form readout.
 
     The hidden layer is ``H = zeta([X, zeta(0)] W)`` with random nonnegative
@@ -208,19 +259,47 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
     with ``Phi = H'H`` and ``Psi = H'Y`` (Y one-hot) accumulated in float64
     over chunks of ``batch_size`` rows, so ``H`` is never held whole.
 
+    ``predict_proba`` is the softmax of the readout scores at a temperature
+    fitted on leave-one-out scores of up to 1,000 training rows kept beside
+    the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
+    those rows to make the fitted model small, after which it predicts but
+    no longer learns (``partial_fit``) or re-solves (a new ``alpha``).
+
     Parameters
     ----------
     n_hidden : int, default=1000
         Number of clusters in the hidden layer (the paper's hidden width).
-    alpha : float, default=1e-6
+    alpha : float or "auto", default="auto"
         Ridge term added to the diagonal of ``Phi`` (the paper's 1/kappa).
-        1e-6 scored best of 1e-9..1e-3 on MNIST with 10,000 clusters
-        (benchmarks/README.md).
+        ``"auto"`` chooses it among ``alphas`` from the accumulated sums,
+        with no further pass over the data, by cross-validating the squared
+        error of the readout (one-hot targets for a classifier); the choice
+        is ``alpha_``.  A float fixes it.
+    alphas : array-like of shape (n_alphas,) or None, default=None
+        Candidate ridge terms for ``alpha="auto"``.  None: the 57 values
+        ``10**-15, 10**-14.75, ..., 10**-1`` times the mean diagonal entry
+        ``trace(Phi) / n_hidden`` of the sums, so the grid follows the
+        number of rows and the scale of the hidden layer.
+    cv : int or None, default=None
+        Criterion of ``alpha="auto"``.  None: generalized cross-validation
+        (Golub, Heath & Wahba 1979), for every candidate from one
+        tridiagonalization of ``Phi`` (about four times the work of a
+        Cholesky factorization).  An int K >= 2: K-fold cross-validation,
+        exact from per-fold sums; rows go to folds by a fixed hash of their
+        position in the training stream (so ``partial_fit`` chunks give the
+        same folds), the model keeps K more ``n_hidden x n_hidden`` sums,
+        choosing costs about K tridiagonalizations, and the default grid is
+        thinned to one value per decade.  Changing ``cv`` to another K after
+        fitting needs a new fit.
     solver : {"cholesky", "pinv"}, default="cholesky"
-        ``"cholesky"``: ridge solve by Cholesky factorization, falling back to
-        an eigendecomposition with a warning if ``Phi + alpha I`` is not
-        positive definite.  ``"pinv"``: the reference code's unregularized
-        minimum-norm solution ``pinv(H) Y``, computed from ``Phi``.
+        ``"cholesky"``: the ridge solve.  A float alpha is solved by Cholesky
+        factorization (or in the tridiagonal basis of ``Phi`` when that
+        exists or ``Phi + alpha I`` is not numerically positive definite;
+        below the rounding noise of the sums alpha is then raised, with a
+        warning, to the smallest value they resolve); ``"auto"`` solves in
+        the tridiagonal basis that chose alpha.  ``"pinv"``: the reference
+        code's unregularized minimum-norm solution ``pinv(H) Y``, computed
+        from ``Phi`` (``alpha``, ``alphas`` and ``cv`` are ignored).
     batch_size : int, default=2000
         Rows per chunk when accumulating and predicting.
     max_preactivation : float, default=0.1
@@ -249,6 +328,19 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
         Rows the scale was computed from.
     coef_ : ndarray of shape (n_hidden, n_classes)
         Readout weights (solved lazily after ``partial_fit``).
+    alpha_ : float
+        Ridge term of the readout: the chosen one for ``alpha="auto"``, 0
+        for ``solver="pinv"``.
+    cv_results_ : dict of ndarray
+        Only for ``alpha="auto"`` (with ``solver="cholesky"``), one entry
+        per candidate: ``param_alpha``; ``mean_test_score``, minus the
+        estimated mean squared error per target entry (the GCV estimate, or
+        the mean over folds); ``rank_test_score`` (1 for the chosen alpha);
+        with GCV ``effective_dof`` (``trace(H (Phi + alpha I)^-1 H')``) and
+        ``mean_train_score``; with K folds ``split0_test_score``, ... and
+        ``std_test_score``.  NaN for candidates the float64 sums do not
+        resolve: below ten times the size of the most negative computed
+        eigenvalue of ``Phi`` (rounding noise).
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -264,39 +356,15 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
     """
 
     def _fit_targets(self, y, n_samples):
-        y = self._check_y(y, n_samples)
-        check_classification_targets(y)
-        binarizer = LabelBinarizer().fit(y)
-        return _one_hot(binarizer, y), {"_binarizer": binarizer, "classes_": binarizer.classes_}
+        return self._partial_fit_targets(y, n_samples, first=True)
+
+    def _new_sample(self, rng):
+        return RowSample(SAMPLE_SIZE, rng.randint(np.iinfo(np.int32).max))
 
     def _partial_fit_targets(self, y, n_samples, first, classes=None):
-        y = self._check_y(y, n_samples)
-        check_classification_targets(y)
-        if first:
-            labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            if classes is not None and not np.isin(np.unique(y), labels).all():
-                raise ValueError(f"y has labels not in classes={labels.tolist()}.")
-            binarizer = LabelBinarizer().fit(labels)
-            if len(binarizer.classes_) < 2:
-                raise ValueError(
-                    "The first call to partial_fit needs at least 2 classes; pass all "
-                    "labels with classes=."
-                )
-            return _one_hot(binarizer, y), {"_binarizer": binarizer,
-                                            "classes_": binarizer.classes_}
-        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()} differs from the classes of the "
-                f"first call to partial_fit: {self.classes_.tolist()}."
-            )
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y contains labels {unknown.tolist()} not seen in the first call to "
-                f"partial_fit (classes {self.classes_.tolist()}). Pass every label with "
-                "classes= on the first call."
-            )
-        return _one_hot(self._binarizer, y), {}
+        classes_, codes = encode_classes(y, classes=classes, n_samples=n_samples,
+                                         known=None if first else self.classes_)
+        return one_hot(codes, len(classes_)), {"classes_": classes_}
 
     def partial_fit(self, X, y, classes=None):
         """Accumulate one chunk of data; the readout is solved when next needed.
@@ -315,16 +383,6 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
         """
         return super().partial_fit(X, y, classes=classes)
 
-    @staticmethod
-    def _check_y(y, n_samples):
-        y = column_or_1d(np.asarray(y), warn=True)
-        if y.shape[0] != n_samples:
-            raise ValueError(
-                f"Found input variables with inconsistent numbers of samples: "
-                f"[{n_samples}, {y.shape[0]}]"
-            )
-        return y
-
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes."""
         scores = self._raw_output(X)
@@ -341,9 +399,12 @@ class RNNELMClassifier(ClassifierMixin, _BaseRNNELM):
 class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     """Pure RNN-ELM regressor: random dense-cluster layer + closed-form ridge readout.
 
-    Same model and parameters as :class:`RNNELMClassifier`, with the targets
+    Same model and parameters as :class:`RNNELMClassifier` (``alpha="auto"``
+    cross-validates the squared error of the targets), with the targets
     fitted directly (no intercept: the readout acts on ``H`` alone, as in the
     paper).
+    ``compact()`` drops the stored sums to make the fitted model small (it
+    then predicts but no longer learns or re-solves).
 
     Attributes
     ----------
@@ -351,6 +412,9 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     preactivation_scale_ : float
     n_scale_rows_ : int
     coef_ : ndarray of shape (n_hidden, n_targets)
+    alpha_ : float
+    cv_results_ : dict of ndarray
+        See :class:`RNNELMClassifier`.
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -361,7 +425,7 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.random((500, 3))
     >>> y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
-    >>> reg = RNNELMRegressor(200, alpha=1e-6, random_state=0).fit(X[:400], y[:400])
+    >>> reg = RNNELMRegressor(200, random_state=0).fit(X[:400], y[:400])
     >>> reg.score(X[400:], y[400:]) > 0.95
     True
     """
@@ -421,11 +485,10 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
         return out[:, 0] if self._y_ndim == 1 else out
 
 
-def _one_hot(binarizer, y):
-    """One-hot float64 targets, one column per class (two for binary problems)."""
-    Y = binarizer.transform(y).astype(np.float64)
-    if Y.shape[1] == 1:
-        Y = np.hstack([1.0 - Y, Y])
+def one_hot(codes, n_classes):
+    """One-hot float64 targets of class indices, shape (n_samples, n_classes)."""
+    Y = np.zeros((codes.shape[0], n_classes))
+    Y[np.arange(codes.shape[0]), codes] = 1.0
     return Y
 
 
@@ -436,11 +499,20 @@ def _check_y_given(estimator, y):
         )
 
 
-def _cached_readout(estimator, accumulator):
-    """The accumulator's solution for the estimator's alpha and solver, logging a new solve."""
-    if accumulator.solved_for == (estimator.alpha, estimator.solver):
-        return accumulator.solution(estimator.alpha, estimator.solver)
-    t0 = time.perf_counter()
-    beta = accumulator.solution(estimator.alpha, estimator.solver)
-    estimator._log(f"solved readout in {time.perf_counter() - t0:.1f} s")
-    return beta
+def _readout(estimator, accumulator):
+    """The accumulator's :class:`~rnnkit.elm.readout.Readout` for the estimator's settings."""
+    # Factorizations run on one thread: OpenBLAS's threaded Cholesky
+    # synchronizes its threads at every step and runs slower than one thread
+    # on a busy machine (benchmarks/README.md).
+    with single_thread():
+        return accumulator.readout(estimator.alpha, estimator.solver, estimator.alphas,
+                                   estimator.cv, log=estimator._log)
+
+
+def _cv_results(estimator, accumulator):
+    results = _readout(estimator, accumulator).cv_results
+    if results is None:
+        raise AttributeError(f"{type(estimator).__name__} has cv_results_ only with "
+                             f"alpha='auto' and solver='cholesky' (alpha={estimator.alpha!r}, "
+                             f"solver={estimator.solver!r}).")
+    return results

@@ -34,12 +34,19 @@ class MultiSourceRNNELMClassifier(_BaseDeepRNNELM):
     statistic and the readout sums ``Phi``, ``Psi`` are accumulated over
     blocks of ``batch_size`` rows; ``partial_fit`` adds blocks.
 
+    ``predict_proba`` is the softmax of the readout scores at a temperature
+    fitted on leave-one-out scores of up to 1,000 training rows kept beside
+    the sums (:mod:`rnnkit.elm._proba`).  ``compact()`` drops the sums and
+    those rows to make the fitted model small, after which it predicts but
+    no longer learns (``partial_fit``) or re-solves (a new ``alpha``).
+
     Parameters
     ----------
     sources : int or list of array-like / slice, default=2
         An int k splits the columns into k contiguous groups of (nearly)
         equal size, as the reference splits its channels; otherwise one
-        entry per source: column indices, a boolean mask or a slice.
+        entry per source: a list of integer column indices, a boolean mask
+        of length n_features or a slice (anything else raises ValueError).
     hidden_layers : tuple of int, default=(500,)
         Encoder widths of every stack.
     n_hidden : int, default=8000
@@ -49,8 +56,9 @@ class MultiSourceRNNELMClassifier(_BaseDeepRNNELM):
         Encoder kind(s) among "ridge", "fista", "fista_reference",
         "multiplicative", "pinv"; a tuple gives one stack per kind and source.
     join : {"rnn", "readout"}, default="rnn"
-    lam, fista_iter, nmf_iter, encoder_alpha, alpha, solver, gram_precision, \
-batch_size, max_preactivation : see :class:`rnnkit.elm.deep.DeepRNNELMClassifier`
+    lam, fista_iter, nmf_iter, encoder_alpha, alpha, alphas, cv, solver, \
+gram_precision, batch_size, max_preactivation : \
+            see :class:`rnnkit.elm.deep.DeepRNNELMClassifier`
     cluster_size, interaction_prob, lambda_plus, lambda_minus, firing_rate : \
             int, float, float, float, float
         Dense-cluster parameters n, p, lambda+, lambda-, r.
@@ -65,6 +73,9 @@ batch_size, max_preactivation : see :class:`rnnkit.elm.deep.DeepRNNELMClassifier
     model_ : LayerStack
         ``model_.layers[0]`` is the :class:`SourceJoin` of the stacks.
     coef_ : ndarray of shape (n_readout_inputs, n_classes)
+    alpha_ : float
+    cv_results_ : dict of ndarray
+        See :class:`rnnkit.elm.deep.DeepRNNELMClassifier`.
     n_samples_seen_ : int
     n_features_in_ : int
 
@@ -92,7 +103,7 @@ batch_size, max_preactivation : see :class:`rnnkit.elm.deep.DeepRNNELMClassifier
 
     def __init__(self, sources=2, hidden_layers=(500,), n_hidden=8000, *, encoder="ridge",
                  join="rnn", lam=1e-3, fista_iter=150, nmf_iter=200, encoder_alpha=0.3,
-                 alpha=1e-10, solver="cholesky", gram_precision="float64", batch_size=2000,
+                 alpha="auto", alphas=None, cv=None, solver="cholesky", gram_precision="float64", batch_size=2000,
                  max_preactivation=0.1, cluster_size=20, interaction_prob=0.05,
                  lambda_plus=0.005, lambda_minus=0.005, firing_rate=0.001,
                  random_state=None, verbose=0):
@@ -106,6 +117,8 @@ batch_size, max_preactivation : see :class:`rnnkit.elm.deep.DeepRNNELMClassifier
         self.nmf_iter = nmf_iter
         self.encoder_alpha = encoder_alpha
         self.alpha = alpha
+        self.alphas = alphas
+        self.cv = cv
         self.solver = solver
         self.gram_precision = gram_precision
         self.batch_size = batch_size
@@ -155,6 +168,10 @@ def resolve_sources(sources, n_features):
     Parameters
     ----------
     sources : int or sequence of (array-like of int, boolean mask or slice)
+        An int k: k contiguous groups of (nearly) equal size.  Otherwise one
+        entry per source: a 1-D array-like of column indices in
+        ``[0, n_features)``, a boolean mask of length ``n_features``, or a
+        slice of integers.
     n_features : int
 
     Returns
@@ -164,38 +181,59 @@ def resolve_sources(sources, n_features):
     Raises
     ------
     ValueError
-        For an empty source, an out-of-range index, or more sources than
-        columns.
+        Naming the offending source and value: a source that is not one of
+        the three forms (floats, strings, scalars, nested lists), an
+        out-of-range index, a mask of the wrong length, an empty source, or
+        more sources than columns.
     """
+    if isinstance(sources, (bool, np.bool_)):
+        raise ValueError(f"sources must be an int or a list of column groups, got {sources!r}.")
     if isinstance(sources, (int, np.integer)):
-        if sources > n_features:
+        if not 1 <= sources <= n_features:
             raise ValueError(f"sources={sources} needs at least {sources} features, got "
                              f"{n_features} feature(s).")
         return [np.asarray(part, dtype=np.intp)
                 for part in np.array_split(np.arange(n_features), sources)]
-    if len(sources) == 0:
-        raise ValueError("sources must name at least one column group.")
+    if isinstance(sources, str) or len(sources) == 0:
+        raise ValueError(f"sources must name at least one column group, got {sources!r}.")
     out = []
-    all_columns = np.arange(n_features)
     for i, source in enumerate(sources):
-        if isinstance(source, slice):
-            cols = all_columns[source]
-        else:
-            source = np.asarray(source)
-            if source.dtype == bool:
-                if source.shape != (n_features,):
-                    raise ValueError(f"Boolean mask of source {i} has shape {source.shape}, "
-                                     f"expected ({n_features},).")
-                cols = np.flatnonzero(source)
-            else:
-                cols = source.astype(np.intp).ravel()
-                if cols.size and (cols.min() < 0 or cols.max() >= n_features):
-                    raise ValueError(f"Source {i} has column indices outside [0, "
-                                     f"{n_features - 1}]: {cols.min()}..{cols.max()}.")
+        cols = _source_columns(i, source, n_features)
         if cols.size == 0:
-            raise ValueError(f"Source {i} selects no columns of the {n_features} feature(s).")
-        out.append(np.asarray(cols, dtype=np.intp))
+            raise ValueError(f"Source {i} ({source!r}) selects no columns of the "
+                             f"{n_features} feature(s).")
+        out.append(cols)
     return out
+
+
+def _source_columns(i, source, n_features):
+    """Column indices of source ``i``: a slice, a boolean mask or integer indices."""
+    if isinstance(source, slice):
+        try:
+            return np.arange(n_features)[source]
+        except TypeError:
+            raise ValueError(f"Source {i} is {source!r}; a slice of columns needs integer "
+                             "start, stop and step.") from None
+    values = np.asarray(source)
+    if values.ndim != 1:
+        raise ValueError(f"Source {i} is {source!r}; give a 1-D list of column indices, a "
+                         "boolean mask or a slice (a single column is [j]).")
+    if values.dtype == bool:
+        if values.shape != (n_features,):
+            raise ValueError(f"Boolean mask of source {i} has shape {values.shape}, "
+                             f"expected ({n_features},).")
+        return np.flatnonzero(values)
+    if values.size == 0:
+        return values.astype(np.intp)
+    if not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(f"Source {i} has column indices {values.tolist()} of type "
+                         f"{values.dtype}; column indices must be integers (or give a "
+                         "boolean mask or a slice).")
+    outside = values[(values < 0) | (values >= n_features)]
+    if outside.size:
+        raise ValueError(f"Source {i} has column indices outside [0, {n_features - 1}]: "
+                         f"{outside.tolist()}.")
+    return values.astype(np.intp)
 
 
 def _encoder_kinds(encoder):

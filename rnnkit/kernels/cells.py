@@ -47,13 +47,17 @@ Cell equations (``s`` = logistic, ``x~`` = input projection slices,
   ``r = s(d2 + br)``, ``h' = tanh((1 - r) z + r h)``;
   ``E = [a, b1, b2, bz, br]`` stored centred at 0 (offsets at run time).
 
-Kernels are ``@njit(cache=True)``, typed by their arrays (float32 or
-float64; the gate nonlinearities are computed in that precision, see
-:func:`~rnnkit.kernels.activations.sigmoid_fast`), compiled with fused
-multiply-add contraction as the only fast-math flag, and call BLAS through ``np.dot`` for the per-step recurrent
-products; the recurrent weight gradient is one GEMM over all steps.
+Kernels are ``@njit(cache=True, nogil=True)``, typed by their arrays
+(float32 or float64, and all arithmetic stays in that precision; the gate
+nonlinearities too, see :func:`~rnnkit.kernels.activations.sigmoid_fast`),
+compiled with fused multiply-add contraction as the only fast-math flag.
+Every gate of a step comes from one product ``h U`` (:func:`_matmul`:
+BLAS, or for a few rows a register-tiled Numba loop that avoids BLAS's
+fixed cost per call); the input projection, its gradients and the
+recurrent weight gradient are each one GEMM over all steps.  The kernels
+are single-threaded: large batches are split into chunks of sequences
+that run on threads of their own (:mod:`rnnkit.recurrent._network`).
 """
-import math
 from collections import namedtuple
 
 import numpy as np
@@ -67,7 +71,7 @@ __all__ = ["CELLS", "CellSpec", "layer_forward", "layer_backward",
            "cell_shapes"]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _n_active(lengths, T):
     """n_active[t] = number of rows with lengths > t (lengths sorted desc)."""
     n = lengths.shape[0]
@@ -80,7 +84,7 @@ def _n_active(lengths, T):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _carry(Hs, t, nt):
     """Copy states of finished rows from step t to t + 1."""
     n, H = Hs.shape[1], Hs.shape[2]
@@ -89,27 +93,106 @@ def _carry(Hs, t, nt):
             Hs[t + 1, i, j] = Hs[t, i, j]
 
 
+#: Below this many rows a per-step product runs in :func:`_matmul_nt`;
+#: BLAS has a fixed cost per call (argument checks, packing) that exceeds
+#: the arithmetic of such small products.
+SMALL_ROWS = 24
+#: ... provided the inner dimension fills a few SIMD registers.
+SMALL_MIN_INNER = 48
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _matmul(X, W, WT, out, nt):
+    """``out[:nt] = X[:nt] @ W``; ``WT`` is ``W.T`` with C-contiguous rows
+    (read only by the small-product path)."""
+    if nt < SMALL_ROWS and X.shape[1] >= SMALL_MIN_INNER:
+        _matmul_nt(X, WT, out, nt)
+    elif nt > 0:
+        np.dot(X[:nt], W, out[:nt])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _small_operand(W, act):
+    """``W.T`` as C-contiguous rows if some step of a forward pass with
+    ``act`` rows will use :func:`_matmul_nt`; else an empty placeholder."""
+    if W.shape[0] >= SMALL_MIN_INNER and act[-1] < SMALL_ROWS:
+        return np.ascontiguousarray(W.T)
+    return np.empty((0, W.shape[0]), dtype=W.dtype)
+
+
+@njit(cache=True, nogil=True, error_model="numpy",
+      fastmath={"contract", "reassoc"})
+def _matmul_nt(A, B, out, n):
+    """``out[i, j] = A[i] . B[j]`` for ``i < n``: dot products of rows.
+
+    Tiles of 2 rows of ``A`` by 4 rows of ``B`` keep eight running sums in
+    SIMD registers (``reassoc`` lets LLVM vectorize the sums over the inner
+    index); ``B`` is walked in blocks of about 16 KB that stay in L1 cache
+    while every row of ``A`` passes.
+    """
+    K, G = A.shape[1], B.shape[0]
+    z = np.zeros(1, dtype=out.dtype)[0]
+    JB = max(4, (16384 // (K * A.itemsize)) // 4 * 4)
+    for jb in range(0, G, JB):
+        je = min(jb + JB, G)
+        j4 = jb + (je - jb) // 4 * 4
+        for i in range(0, n - 1, 2):
+            a0, a1, o0, o1 = A[i], A[i + 1], out[i], out[i + 1]
+            for j in range(jb, j4, 4):
+                b0, b1, b2, b3 = B[j], B[j + 1], B[j + 2], B[j + 3]
+                s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = z
+                for k in range(K):
+                    x0, x1 = a0[k], a1[k]
+                    y0, y1, y2, y3 = b0[k], b1[k], b2[k], b3[k]
+                    s00 += x0 * y0
+                    s01 += x0 * y1
+                    s02 += x0 * y2
+                    s03 += x0 * y3
+                    s10 += x1 * y0
+                    s11 += x1 * y1
+                    s12 += x1 * y2
+                    s13 += x1 * y3
+                o0[j], o0[j + 1], o0[j + 2], o0[j + 3] = s00, s01, s02, s03
+                o1[j], o1[j + 1], o1[j + 2], o1[j + 3] = s10, s11, s12, s13
+            for j in range(j4, je):
+                b0 = B[j]
+                s00 = s10 = z
+                for k in range(K):
+                    s00 += a0[k] * b0[k]
+                    s10 += a1[k] * b0[k]
+                o0[j], o1[j] = s00, s10
+        if n % 2:
+            a0, o0 = A[n - 1], out[n - 1]
+            for j in range(jb, je):
+                b0 = B[j]
+                s00 = z
+                for k in range(K):
+                    s00 += a0[k] * b0[k]
+                o0[j] = s00
+
+
 # --------------------------------------------------------------- elman
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def elman_forward(Xp, U, E, lengths, Hs, C):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = _small_operand(U, act)
     A = np.empty((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
+        _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
             for j in range(H):
                 Hs[t + 1, i, j] = _tanh(Xp[t, i, j] + A[i, j])
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
     for t in range(T - 1, -1, -1):
@@ -120,18 +203,18 @@ def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
         for i in range(nt):
             for j in range(H):
                 y = Hs[t + 1, i, j]
-                dXp[t, i, j] = dh[i, j] * (1.0 - y * y)
+                dXp[t, i, j] = dh[i, j] * (one - y * y)
         for i in range(nt, n):
             for j in range(H):
                 dXp[t, i, j] = 0.0
-        np.dot(dXp[t, :nt], UT, R[:nt])
+        _matmul(dXp[t], U.T, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] = R[i, j]
     _rec_grad(Hs, dXp, dU)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _rec_grad(Hs, dA, dU):
     """dU = sum_t Hs[t]^T dA[t] as one GEMM over all steps."""
     T, n, H = dA.shape[0], dA.shape[1], Hs.shape[2]
@@ -140,14 +223,15 @@ def _rec_grad(Hs, dA, dU):
 
 
 # ---------------------------------------------------------------- lstm
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def lstm_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [i, f, g, o, c_{t-1}, tanh(c_t)]: all the backward pass needs.
-    # The cell update indexes per-step views of each block by the loop
-    # variables only: offsets like H + j, of unknown sign to LLVM, cost
-    # about twice as much.
+    # Loops index 1-D views of one row's blocks by the loop variable only:
+    # offsets like H + j, of unknown sign to LLVM, and 2-D views keep it
+    # from vectorizing.
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = _small_operand(U, act)
     A = np.empty((n, 4 * H), dtype=Xp.dtype)
     cp = np.zeros((n, H), dtype=Xp.dtype)
     # per column: the g gate is tanh(v) = 2 s(2v) - 1 (scale K = 2, shift
@@ -162,80 +246,71 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
-        Ig, Fg, Gg, Og = (C[t, :, :H], C[t, :, H:2 * H], C[t, :, 2 * H:3 * H],
-                          C[t, :, 3 * H:4 * H])
-        Ct, Tc, Ht = C[t, :, 4 * H:5 * H], C[t, :, 5 * H:], Hs[t + 1]
+        _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
-            for j in range(4 * H):  # contiguous in j: vectorized
-                C[t, i, j] = _sig(K[j] * (Xp[t, i, j] + A[i, j] + O[j])) \
-                    * K[j] - Q[j]
+            x, a, g = Xp[t, i], A[i], C[t, i]
+            for j in range(4 * H):
+                g[j] = _sig(K[j] * (x[j] + a[j] + O[j])) * K[j] - Q[j]
+            ig, fg, gg, og = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:4 * H]
+            cprev, tcell, c, h = g[4 * H:5 * H], g[5 * H:], cp[i], Hs[t + 1, i]
             for j in range(H):
-                c0 = cp[i, j]
-                Ct[i, j] = c0
-                c1 = Fg[i, j] * c0 + Ig[i, j] * Gg[i, j]
-                cp[i, j] = c1
+                c0 = c[j]
+                cprev[j] = c0
+                c1 = fg[j] * c0 + ig[j] * gg[j]
+                c[j] = c1
                 tc = _tanh(c1)
-                Tc[i, j] = tc
-                Ht[i, j] = Og[i, j] * tc
+                tcell[j] = tc
+                h[j] = og[j] * tc
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dc = np.zeros((n, H), dtype=Xp.dtype)
-    R = np.empty((n, H), dtype=Xp.dtype)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     for t in range(T - 1, -1, -1):
         nt = act[t]
-        dHt = dHs[t]
         for i in range(nt, n):
+            dhi, dHi, dx = dh[i], dHs[t, i], dXp[t, i]
             for j in range(H):
-                dh[i, j] += dHt[i, j]
+                dhi[j] += dHi[j]
             for j in range(4 * H):
-                dXp[t, i, j] = 0.0
-        Ig, Fg, Gg, Og = (C[t, :, :H], C[t, :, H:2 * H], C[t, :, 2 * H:3 * H],
-                          C[t, :, 3 * H:4 * H])
-        Cp, Tc = C[t, :, 4 * H:5 * H], C[t, :, 5 * H:]
-        dI, dF, dG, dO = (dXp[t, :, :H], dXp[t, :, H:2 * H],
-                          dXp[t, :, 2 * H:3 * H], dXp[t, :, 3 * H:])
+                dx[j] = 0.0
         for i in range(nt):
+            g, dx, dHi, dhi, dci = C[t, i], dXp[t, i], dHs[t, i], dh[i], dc[i]
+            ig, fg, gg, og = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:4 * H]
+            cprev, tcell = g[4 * H:5 * H], g[5 * H:]
+            di, df, dg, do = dx[:H], dx[H:2 * H], dx[2 * H:3 * H], dx[3 * H:]
             for j in range(H):
-                ig = Ig[i, j]
-                fg = Fg[i, j]
-                gg = Gg[i, j]
-                og = Og[i, j]
-                tc = Tc[i, j]
-                gh = dh[i, j] + dHt[i, j]
-                d_c = dc[i, j] + gh * og * (one - tc * tc)
-                dI[i, j] = d_c * gg * ig * (one - ig)
-                dF[i, j] = d_c * Cp[i, j] * fg * (one - fg)
-                dG[i, j] = d_c * ig * (one - gg * gg)
-                dO[i, j] = gh * tc * og * (one - og)
-                dc[i, j] = d_c * fg
-        np.dot(dXp[t, :nt], UT, R[:nt])
-        for i in range(nt):
-            for j in range(H):
-                dh[i, j] = R[i, j]
+                i_, f_, g_, o_, tc = ig[j], fg[j], gg[j], og[j], tcell[j]
+                gh = dhi[j] + dHi[j]
+                d_c = dci[j] + gh * o_ * (one - tc * tc)
+                di[j] = d_c * g_ * i_ * (one - i_)
+                df[j] = d_c * cprev[j] * f_ * (one - f_)
+                dg[j] = d_c * i_ * (one - g_ * g_)
+                do[j] = gh * tc * o_ * (one - o_)
+                dci[j] = d_c * f_
+        _matmul(dXp[t], U.T, U, dh, nt)
     _rec_grad(Hs, dXp, dU)
 
 
 # ----------------------------------------------------------------- gru
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def gru_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [z, r, n, hU_n + e]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    UT = _small_operand(U, act)
     A = np.empty((n, 3 * H), dtype=Xp.dtype)
     e = E[0]
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
+        _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
             x = Xp[t, i]
             a = A[i]
@@ -250,15 +325,15 @@ def gru_forward(Xp, U, E, lengths, Hs, C):
             h = Hs[t + 1, i]
             for j in range(H):
                 z = g[j]
-                h[j] = (1.0 - z) * g[2 * H + j] + z * hp[j]
+                h[j] = (one - z) * g[2 * H + j] + z * hp[j]
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dA = np.empty((T, n, 3 * H), dtype=Xp.dtype)  # grads of h U (+ e)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -275,9 +350,9 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 nn = C[t, i, 2 * H + j]
                 hn = C[t, i, 3 * H + j]
                 g = dh[i, j]
-                dan = g * (1.0 - z) * (1.0 - nn * nn)
-                daz = g * (Hs[t, i, j] - nn) * z * (1.0 - z)
-                dar = dan * hn * r * (1.0 - r)
+                dan = g * (one - z) * (one - nn * nn)
+                daz = g * (Hs[t, i, j] - nn) * z * (one - z)
+                dar = dan * hn * r * (one - r)
                 dXp[t, i, j] = daz
                 dXp[t, i, H + j] = dar
                 dXp[t, i, 2 * H + j] = dan
@@ -290,7 +365,7 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(3 * H):
                 dXp[t, i, j] = 0.0
                 dA[t, i, j] = 0.0
-        np.dot(dA[t, :nt], UT, R[:nt])
+        _matmul(dA[t], U.T, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -298,41 +373,45 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # ----------------------------------------------------------------- mgu
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def mgu_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [f, h~, f * h]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     Uf = np.ascontiguousarray(U[:, :H])
     Uh = np.ascontiguousarray(U[:, H:])
+    UfT = _small_operand(Uf, act)
+    UhT = _small_operand(Uh, act)
     A = np.empty((n, H), dtype=Xp.dtype)
     FH = np.empty((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], Uf, A[:nt])
+        _matmul(Hs[t], Uf, UfT, A, nt)
         for i in range(nt):
             for j in range(H):
                 f = _sig(Xp[t, i, j] + A[i, j])
                 C[t, i, j] = f
                 FH[i, j] = f * Hs[t, i, j]
                 C[t, i, 2 * H + j] = FH[i, j]
-        np.dot(FH[:nt], Uh, A[:nt])
+        _matmul(FH, Uh, UhT, A, nt)
         for i in range(nt):
             for j in range(H):
                 f = C[t, i, j]
                 ht = _tanh(Xp[t, i, H + j] + A[i, j])
                 C[t, i, H + j] = ht
-                Hs[t + 1, i, j] = (1.0 - f) * Hs[t, i, j] + f * ht
+                Hs[t + 1, i, j] = (one - f) * Hs[t, i, j] + f * ht
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UfT = np.ascontiguousarray(U[:, :H].T)
-    UhT = np.ascontiguousarray(U[:, H:].T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    Uf = np.ascontiguousarray(U[:, :H])
+    Uh = np.ascontiguousarray(U[:, H:])
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dAf = np.empty((T, n, H), dtype=Xp.dtype)
     dAh = np.empty((T, n, H), dtype=Xp.dtype)
@@ -346,8 +425,8 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 f = C[t, i, j]
                 ht = C[t, i, H + j]
-                dAh[t, i, j] = dh[i, j] * f * (1.0 - ht * ht)
-        np.dot(dAh[t, :nt], UhT, R[:nt])  # gradient of f * h
+                dAh[t, i, j] = dh[i, j] * f * (one - ht * ht)
+        _matmul(dAh[t], Uh.T, Uh, R, nt)  # gradient of f * h
         for i in range(nt):
             for j in range(H):
                 f = C[t, i, j]
@@ -355,13 +434,13 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 hp = Hs[t, i, j]
                 g = dh[i, j]
                 df = g * (ht - hp) + R[i, j] * hp
-                dAf[t, i, j] = df * f * (1.0 - f)
-                dh[i, j] = g * (1.0 - f) + R[i, j] * f
+                dAf[t, i, j] = df * f * (one - f)
+                dh[i, j] = g * (one - f) + R[i, j] * f
         for i in range(nt, n):
             for j in range(H):
                 dAf[t, i, j] = 0.0
                 dAh[t, i, j] = 0.0
-        np.dot(dAf[t, :nt], UfT, R[:nt])
+        _matmul(dAf[t], Uf.T, Uf, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -384,31 +463,33 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # --------------------------------------------------------------- ugrnn
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def ugrnn_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [c, g]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    UT = _small_operand(U, act)
     A = np.empty((n, 2 * H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
+        _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
             for j in range(H):
                 c = _tanh(Xp[t, i, j] + A[i, j])
                 g = _sig(Xp[t, i, H + j] + A[i, H + j])
                 C[t, i, j] = c
                 C[t, i, H + j] = g
-                Hs[t + 1, i, j] = g * Hs[t, i, j] + (1.0 - g) * c
+                Hs[t + 1, i, j] = g * Hs[t, i, j] + (one - g) * c
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
     for t in range(T - 1, -1, -1):
@@ -421,13 +502,13 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 c = C[t, i, j]
                 g = C[t, i, H + j]
                 d = dh[i, j]
-                dXp[t, i, j] = d * (1.0 - g) * (1.0 - c * c)
-                dXp[t, i, H + j] = d * (Hs[t, i, j] - c) * g * (1.0 - g)
+                dXp[t, i, j] = d * (one - g) * (one - c * c)
+                dXp[t, i, H + j] = d * (Hs[t, i, j] - c) * g * (one - g)
                 dh[i, j] = d * g
         for i in range(nt, n):
             for j in range(2 * H):
                 dXp[t, i, j] = 0.0
-        np.dot(dXp[t, :nt], UT, R[:nt])
+        _matmul(dXp[t], U.T, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -435,35 +516,39 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # --------------------------------------------------------------- delta
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def delta_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [d1, z, r]; E = [alpha, beta1, beta2, bz, br]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    two = one + one
+    UT = _small_operand(U, act)
     A = np.empty((n, H), dtype=Xp.dtype)
     Hs[0] = 0.0
     for t in range(T):
         nt = act[t]
-        np.dot(Hs[t, :nt], U, A[:nt])
+        _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
             for j in range(H):
                 d1 = A[i, j]
                 d2 = Xp[t, i, j]
-                z = _tanh((E[0, j] + 2.0) * d1 * d2 + (E[1, j] + 1.0) * d1
-                              + (E[2, j] + 1.0) * d2 + E[3, j])
+                z = _tanh((E[0, j] + two) * d1 * d2 + (E[1, j] + one) * d1
+                              + (E[2, j] + one) * d2 + E[3, j])
                 r = _sig(d2 + E[4, j])
                 C[t, i, j] = d1
                 C[t, i, H + j] = z
                 C[t, i, 2 * H + j] = r
-                Hs[t + 1, i, j] = _tanh((1.0 - r) * z + r * Hs[t, i, j])
+                Hs[t + 1, i, j] = _tanh((one - r) * z + r * Hs[t, i, j])
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
+    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    two = one + one
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dA = np.empty((T, n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -481,11 +566,11 @@ def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 d2 = Xp[t, i, j]
                 hp = Hs[t, i, j]
                 y = Hs[t + 1, i, j]
-                da = dh[i, j] * (1.0 - y * y)
-                dzp = da * (1.0 - r) * (1.0 - z * z)
-                drp = da * (hp - z) * r * (1.0 - r)
-                dA[t, i, j] = dzp * ((E[0, j] + 2.0) * d2 + E[1, j] + 1.0)
-                dXp[t, i, j] = dzp * ((E[0, j] + 2.0) * d1 + E[2, j] + 1.0) + drp
+                da = dh[i, j] * (one - y * y)
+                dzp = da * (one - r) * (one - z * z)
+                drp = da * (hp - z) * r * (one - r)
+                dA[t, i, j] = dzp * ((E[0, j] + two) * d2 + E[1, j] + one)
+                dXp[t, i, j] = dzp * ((E[0, j] + two) * d1 + E[2, j] + one) + drp
                 dE[0, j] += dzp * d1 * d2
                 dE[1, j] += dzp * d1
                 dE[2, j] += dzp * d2
@@ -496,7 +581,7 @@ def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 dXp[t, i, j] = 0.0
                 dA[t, i, j] = 0.0
-        np.dot(dA[t, :nt], UT, R[:nt])
+        _matmul(dA[t], U.T, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -529,7 +614,7 @@ def cell_shapes(cell, n_in, H):
     return (n_in, G), ((G,) if s.has_bias else (0,)), (H, G), (s.n_extras, H)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _add_row(A, b):
     """A[i] += b for every row of the 2-D array A."""
     for i in range(A.shape[0]):
@@ -537,7 +622,7 @@ def _add_row(A, b):
             A[i, j] += b[j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _column_sums(A, out):
     """out = A.sum(axis=0), one pass over the rows."""
     out[:] = 0.0

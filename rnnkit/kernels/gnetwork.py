@@ -19,8 +19,13 @@ square root.  zeta is decreasing: x acts as inhibition.
 from dataclasses import dataclass
 from math import sqrt
 
+import numba
 import numpy as np
 from numba import njit, prange
+
+#: Below this many elements zeta runs on one thread: waking Numba's parallel
+#: threads costs more than the loop, and on a busy machine far more.
+PARALLEL_SIZE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,8 @@ def zeta(x, params=DEFAULT_CLUSTER, *, clamp=False, out=None):
     ndarray of x's shape, float32 for float32 input and float64 otherwise.
     """
     x, out = _prepare(x, out)
-    n_negative = _zeta_kernel(x.reshape(-1), out.reshape(-1), np.empty(0, out.dtype),
-                              *params._constants(), clamp)
+    n_negative = _run(_zeta_kernel, x.reshape(-1), out.reshape(-1), np.empty(0, out.dtype),
+                      *params._constants(), clamp)
     _check_negative(n_negative, clamp)
     return out
 
@@ -131,8 +136,8 @@ def zeta_and_derivative(x, params=DEFAULT_CLUSTER, *, clamp=False):
     """
     x, out = _prepare(x, None)
     dz = np.empty_like(out)
-    n_negative = _zeta_kernel(x.reshape(-1), out.reshape(-1), dz.reshape(-1),
-                              *params._constants(), clamp)
+    n_negative = _run(_zeta_kernel, x.reshape(-1), out.reshape(-1), dz.reshape(-1),
+                      *params._constants(), clamp)
     _check_negative(n_negative, clamp)
     return out, dz
 
@@ -150,6 +155,18 @@ def _prepare(x, out):
             f"got {out.dtype} {out.shape}"
         )
     return x, out
+
+
+def _run(kernel, x, *args):
+    """``kernel(x, *args)``, on one thread when ``x`` has fewer than PARALLEL_SIZE elements."""
+    if x.size >= PARALLEL_SIZE:
+        return kernel(x, *args)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return kernel(x, *args)
+    finally:
+        numba.set_num_threads(previous)
 
 
 def _check_negative(n_negative, clamp):

@@ -41,7 +41,9 @@ Subclasses define ``__init__`` with their own parameters plus the common
 ones listed in :data:`COMMON_PARAMS` (pass them on to ``super().__init__``),
 and extend ``_parameter_constraints``.
 """
+import copy
 import time
+import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -49,6 +51,7 @@ import numpy as np
 from sklearn.base import (
     BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -57,7 +60,10 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._scratch import Scratch
-from .._sequences import check_sequence_targets, check_sequences
+from .._sequences import (
+    as_sequence_input, check_sequence_targets, check_sequences, step_moments,
+)
+from .._threads import compute_threads
 from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
 
 __all__ = [
@@ -70,10 +76,10 @@ __all__ = [
 COMMON_PARAMS = dict(
     step_features=None, optimizer="adam", learning_rate=1e-3, batch_size=20,
     max_epochs=10, shuffle=True, early_stopping=False,
-    validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
+    validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, scoring="loss",
     gradient_clip=None, gradient_boost=None, weight_clip=None,
-    init="uniform", dtype=None, random_state=None, verbose=0,
-    warm_start=False,
+    init="uniform", standardize=True, dtype=None, random_state=None,
+    verbose=0, warm_start=False,
 )
 
 _PREDICT_CHUNK = 1024
@@ -93,10 +99,12 @@ class BaseRecurrentEstimator(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
+        "scoring": [StrOptions({"loss"}), None],
         "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
         "gradient_boost": [Interval(Real, 0, None, closed="neither"), None],
         "weight_clip": [Interval(Real, 0, None, closed="neither"), None],
         "init": [StrOptions(set(INIT_SCHEMES) - {"zeros"})],
+        "standardize": ["boolean"],
         "dtype": [StrOptions({"float32", "float64"}), type, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -163,18 +171,43 @@ class BaseRecurrentEstimator(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the "
                 "target y is None"
             )
-        X = _coerce(X)
+        # A call either completes or changes nothing: on any error
+        # (bad input, a diverging update, an interrupt) every fitted and
+        # private attribute -- parameters, optimizer moments, counters,
+        # curves, the shuffling random state -- is put back as it was, so
+        # later calls train as if this one had never been made.
+        saved = self._snapshot()
+        try:
+            self._fit_unguarded(as_sequence_input(X), y, incremental, classes)
+        except BaseException:
+            self._restore(saved)
+            raise
+        return self
+
+    def _snapshot(self):
+        """Deep copy of every attribute ``fit`` may set or change."""
+        return copy.deepcopy(
+            {k: v for k, v in vars(self).items() if _is_state(k)}
+        )
+
+    def _restore(self, saved):
+        for k in [k for k in vars(self) if _is_state(k) and k not in saved]:
+            delattr(self, k)
+        vars(self).update(saved)
+
+    def _fit_unguarded(self, X, y, incremental, classes):
         fitted = hasattr(self, "params_")
         reset = not fitted or not (incremental or self.warm_start)
         dtype = self._resolve_dtype(X) if reset else self.dtype_
-        # Validate everything before touching the fitted state, so a failed
-        # call leaves a fitted model usable.
         Xp, lengths = self._check_X_stateless(X, reset, dtype)
         Y, target_state = self._encode_targets(y, lengths, reset, classes, dtype)
         if reset:
             self._set_x_state(X, Xp)
         self._apply_target_state(target_state)
 
+        if reset:
+            self._fit_standardization(Xp, lengths, Y)
+        Y = self._standardize_targets(Y, lengths)
         if reset:
             self._random_state = check_random_state(self.random_state)
             self.dtype_ = dtype
@@ -184,6 +217,7 @@ class BaseRecurrentEstimator(BaseEstimator):
             self.loss_curve_ = []
             self.validation_scores_ = []
             self.best_validation_score_ = None
+            self.best_epoch_ = None
             self.best_loss_ = np.inf
             self.n_iter_ = 0
             self.t_ = 0
@@ -193,24 +227,28 @@ class BaseRecurrentEstimator(BaseEstimator):
             self._optimizer = self._make_optimizer()
         self._optimizer.learning_rate = float(self.learning_rate)
 
-        X_val = None
+        validation = None
         if self.early_stopping and not incremental:
-            Xp, lengths, Y, X_val, len_val, Y_val = self._split_validation(
-                Xp, lengths, Y
-            )
-        n_epochs = 1 if incremental else self.max_epochs
-        best_params = None
-        for _ in range(n_epochs):
+            Xp, lengths, Y, *validation = self._split_validation(Xp, lengths, Y)
+            self.best_validation_score_ = None
+            self._no_improvement = 0
+        first_epoch = self.n_iter_ + 1
+        best_epoch = best_params = None
+        for _ in range(1 if incremental else self.max_epochs):
             start = time.perf_counter()
             loss = self._run_epoch(Xp, lengths, Y)
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
             msg = f"Epoch {self.n_iter_}, loss = {loss:.6f}"
-            stop = False
-            if X_val is not None:
-                score = self._validation_score(X_val, len_val, Y_val)
+            if validation is not None:
+                train_time = time.perf_counter() - start
+                score = self._validation_score(*validation)
                 self.validation_scores_.append(score)
-                msg += f", validation score = {score:.6f}"
+                msg += f", validation {self._scoring_name()} = " + (
+                    f"{-score:.6f}" if self.scoring == "loss" else f"{score:.6f}")
+                if self.verbose >= 2:
+                    msg += (f", training {train_time:.2f}s, validation "
+                            f"{time.perf_counter() - start - train_time:.2f}s")
                 best = self.best_validation_score_
                 if best is None or score > best + (self.tol or 0.0):
                     self._no_improvement = 0
@@ -218,36 +256,57 @@ class BaseRecurrentEstimator(BaseEstimator):
                     self._no_improvement += 1
                 if best is None or score > best:
                     self.best_validation_score_ = score
+                    best_epoch = self.n_iter_
                     best_params = [p.copy() for p in self.params_]
-                stop = self._no_improvement >= self.n_iter_no_change
+                what = f"Validation {self._scoring_name()}"
             elif self.tol is not None:
                 if loss > self.best_loss_ - self.tol:
                     self._no_improvement += 1
                 else:
                     self._no_improvement = 0
-                self.best_loss_ = min(self.best_loss_, loss)
-                stop = (not incremental
-                        and self._no_improvement >= self.n_iter_no_change)
+                what = "Training loss"
+            self.best_loss_ = min(self.best_loss_, loss)
             if self.verbose:
                 print(msg + f", time = {time.perf_counter() - start:.2f}s",
                       flush=True)
-            if not np.isfinite(loss):
-                raise FloatingPointError(
-                    f"Training loss became {loss} at epoch {self.n_iter_}; "
-                    "lower learning_rate or set gradient_clip."
-                )
-            if stop:
+            if (not incremental and (validation is not None
+                                     or self.tol is not None)
+                    and self._no_improvement >= self.n_iter_no_change):
                 if self.verbose:
-                    print("Stopping: no improvement for "
-                          f"{self.n_iter_no_change} epochs.", flush=True)
+                    print(f"{what} did not improve more than "
+                          f"tol={self.tol} for {self.n_iter_no_change} "
+                          "consecutive epochs. Stopping.", flush=True)
                 break
         if best_params is not None:
-            for p, b in zip(self.params_, best_params):
-                p[...] = b
+            self._keep_best(best_params, best_epoch, first_epoch)
         if not incremental:
             self._no_improvement = 0
         self.n_params_ = int(sum(p.size for p in self.params_))
-        return self
+
+    def _keep_best(self, best_params, best_epoch, first_epoch):
+        """Restore the best validation epoch's parameters, and say so."""
+        for p, b in zip(self.params_, best_params):
+            p[...] = b
+        self.best_epoch_ = best_epoch
+        what = f"validation {self._scoring_name()}"
+        if self.verbose:
+            print(f"Keeping the parameters of epoch {best_epoch} (best "
+                  f"{what}).", flush=True)
+        if best_epoch == first_epoch and self.n_iter_ > first_epoch:
+            warnings.warn(
+                f"Early stopping kept the parameters of epoch {best_epoch}, "
+                f"the first epoch of this fit: the {what} did not improve "
+                f"after it in {self.n_iter_ - best_epoch} epochs, so the "
+                "model may have learned little. Try a larger "
+                "validation_fraction or n_iter_no_change, a smaller tol, or "
+                "another learning_rate"
+                + ("" if self.scoring == "loss" else ", or scoring='loss'")
+                + ".",
+                ConvergenceWarning,
+            )
+
+    def _scoring_name(self):
+        return "loss" if self.scoring == "loss" else "score"
 
     def _check_X_stateless(self, X, reset, dtype):
         Xp, lengths = check_sequences(
@@ -269,6 +328,25 @@ class BaseRecurrentEstimator(BaseEstimator):
             if not isinstance(X, (list, tuple)) and np.ndim(X) == 2
             else Xp.shape[2]
         )
+
+    def _fit_standardization(self, Xp, lengths, Y):
+        """Per-feature input mean and scale over the valid steps (or None)."""
+        self.input_mean_ = self.input_scale_ = None
+        if self.standardize:
+            self.input_mean_, self.input_scale_ = _mean_and_scale(
+                Xp, lengths, Xp.dtype)
+
+    def _standardize_targets(self, Y, lengths):
+        return Y
+
+    def _standardize_inputs(self, Xb, Lb):
+        """Standardize a padded batch in place (it must be a copy)."""
+        if self.input_mean_ is not None:
+            Xb -= self.input_mean_
+            Xb /= self.input_scale_
+            if Lb.min() < Xb.shape[1]:  # the padding stays zero
+                Xb[np.arange(Xb.shape[1])[None, :] >= Lb[:, None]] = 0
+        return Xb
 
     def _make_optimizer(self):
         return make_optimizer(self.optimizer, self.params_, self.learning_rate)
@@ -296,38 +374,70 @@ class BaseRecurrentEstimator(BaseEstimator):
             )
         return Xp[tr], lengths[tr], Y[tr], Xp[va], lengths[va], Y[va]
 
+    def _validation_score(self, X, lengths, Y):
+        """Negative mean loss (``scoring='loss'``) or the default score."""
+        out = self._output_padded(X, lengths)
+        if self._per_step:
+            Y = Y[:, :out.shape[1]]
+        if self.scoring == "loss":
+            return -self._loss_and_grad(out, Y, lengths)[0]
+        return self._default_score(out, Y, lengths)
+
+    @compute_threads()
     def _run_epoch(self, Xp, lengths, Y):
         n = Xp.shape[0]
         order = (self._random_state.permutation(n) if self.shuffle
                  else np.arange(n))
         bs = min(self.batch_size, n)
+        n_batches = -(-n // bs)
+        report_every = max(1, n_batches // 10) if self.verbose >= 2 else 0
+        start_time = time.perf_counter()
         total = 0.0
         scratch = Scratch()
-        for start in range(0, n, bs):
+        for b, start in enumerate(range(0, n, bs), start=1):
             idx = order[start:start + bs]
             # sort the batch by decreasing length (stable) and trim
             idx = idx[np.argsort(-lengths[idx], kind="stable")]
             Lb = lengths[idx]
             T = int(Lb[0])
-            Xb = np.ascontiguousarray(Xp[idx, :T])
+            Xb = self._standardize_inputs(np.ascontiguousarray(Xp[idx, :T]), Lb)
             Yb = Y[idx, :T] if self._per_step else Y[idx]
             loss, grads = self._forward_backward(self.params_, Xb, Lb, Yb,
                                                  scratch)
-            if self.gradient_clip is not None or self.gradient_boost is not None:
-                rescale_gradients(grads, self.gradient_clip, self.gradient_boost)
-            self._optimizer.update_params(self.params_, grads)
+            loss = float(loss)
+            try:
+                if not np.isfinite(loss):
+                    raise FloatingPointError(f"the batch loss is {loss}")
+                if (self.gradient_clip is not None
+                        or self.gradient_boost is not None):
+                    rescale_gradients(grads, self.gradient_clip,
+                                      self.gradient_boost)
+                self._optimizer.update_params(self.params_, grads)
+            except FloatingPointError as exc:
+                raise FloatingPointError(
+                    f"Training diverged at epoch {self.n_iter_ + 1}, batch "
+                    f"{b} of {n_batches}: {exc}. {type(self).__name__} is "
+                    "left as it was before this call. Lower learning_rate, "
+                    "set gradient_clip, or scale X and y."
+                ) from None
             if self.weight_clip is not None:
                 clip_weights(self.params_, self.weight_clip)
             self.t_ += 1
-            total += float(loss) * len(idx)
+            total += loss * len(idx)
+            if report_every and (b % report_every == 0 or b == n_batches):
+                done = min(start + bs, n)
+                print(f"  batch {b}/{n_batches}, {done}/{n} sequences, "
+                      f"loss = {total / done:.6f}, "
+                      f"{time.perf_counter() - start_time:.2f}s", flush=True)
         return total / n
 
     def _raw_output(self, X):
         """Network output on validated sequences, in input order."""
         check_is_fitted(self, "params_")
-        Xp, lengths = self._check_X_stateless(_coerce(X), False, self.dtype_)
+        Xp, lengths = self._check_X_stateless(as_sequence_input(X), False, self.dtype_)
         return self._output_padded(Xp, lengths), lengths
 
+    @compute_threads()
     def _output_padded(self, Xp, lengths):
         n = Xp.shape[0]
         order = np.argsort(-lengths, kind="stable")
@@ -336,9 +446,8 @@ class BaseRecurrentEstimator(BaseEstimator):
             idx = order[start:start + _PREDICT_CHUNK]
             Lb = lengths[idx]
             T = int(Lb[0])
-            outs.append(self._forward(
-                self.params_, np.ascontiguousarray(Xp[idx, :T]), Lb
-            ))
+            Xb = self._standardize_inputs(np.ascontiguousarray(Xp[idx, :T]), Lb)
+            outs.append(self._forward(self.params_, Xb, Lb))
         if self._per_step:
             T = int(lengths.max())
             k = outs[0].shape[2]
@@ -398,6 +507,13 @@ class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
                     f"y contains labels {np.setdiff1d(y, cls)} not in "
                     f"classes={cls}."
                 )
+            if len(cls) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 "
+                    "classes in the data, but the data contains only one "
+                    f"class: {cls.tolist()[0]!r}. For partial_fit, pass every class "
+                    "with classes= on the first call."
+                )
         else:
             cls = self.classes_
             if classes is not None and not np.array_equal(
@@ -423,8 +539,8 @@ class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
     def _loss_and_grad(self, logits, Y, lengths):
         return softmax_cross_entropy(logits, Y)
 
-    def _validation_score(self, X, lengths, Y):
-        return accuracy_score(Y, self._output_padded(X, lengths).argmax(1))
+    def _default_score(self, logits, Y, lengths):
+        return accuracy_score(Y, logits.argmax(1))
 
     def decision_function(self, X):
         """Logits (their difference for two classes).
@@ -504,7 +620,7 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
         return self._partial_fit_checked(X, y)
 
     def _encode_targets(self, y, lengths, reset, classes, dtype):
-        y = _coerce(y)
+        y = as_sequence_input(y)
         Y, per_step = check_sequence_targets(
             y, lengths, dtype=dtype, estimator_name=type(self).__name__
         )
@@ -522,6 +638,30 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
             )
         return Y, (per_step, Y.shape[-1], y_shape)
 
+    def _fit_standardization(self, Xp, lengths, Y):
+        super()._fit_standardization(Xp, lengths, Y)
+        self.target_mean_ = self.target_scale_ = None
+        if self.standardize:
+            Y3, L = (Y, lengths) if self._per_step else (
+                Y[:, None, :], np.ones(len(Y), dtype=np.int64))
+            self.target_mean_, self.target_scale_ = _mean_and_scale(
+                Y3, L, Y.dtype)
+
+    def _standardize_targets(self, Y, lengths):
+        if self.target_mean_ is None:
+            return Y
+        Y = (Y - self.target_mean_) / self.target_scale_
+        if self._per_step:
+            Y *= (np.arange(Y.shape[1])[None, :] < lengths[:, None])[:, :, None]
+        return Y
+
+    def _raw_output(self, X):
+        out, lengths = super()._raw_output(X)
+        if self.target_mean_ is not None:
+            out *= self.target_scale_
+            out += self.target_mean_
+        return out, lengths
+
     def _apply_target_state(self, state):
         per_step, k, y_shape = state
         self._per_step = per_step
@@ -531,8 +671,7 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
     def _loss_and_grad(self, out, Y, lengths):
         return squared_error(out, Y, lengths if self._per_step else None)
 
-    def _validation_score(self, X, lengths, Y):
-        out = self._output_padded(X, lengths)
+    def _default_score(self, out, Y, lengths):
         if self._per_step:
             mask = np.arange(out.shape[1])[None, :] < lengths[:, None]
             return r2_score(Y[mask], out[mask])
@@ -579,11 +718,16 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
         return tags
 
 
-def _coerce(X):
-    """Lists/tuples stay sequences; array-likes become arrays."""
-    if isinstance(X, (list, tuple)) or hasattr(X, "ndim"):
-        return X
-    return np.asarray(X)
+def _mean_and_scale(X, lengths, dtype):
+    """:func:`step_moments` with zero deviations replaced by 1, in ``dtype``."""
+    mean, std = step_moments(X, lengths)
+    std[std <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, abs(mean))] = 1.0
+    return mean.astype(dtype), std.astype(dtype)
+
+
+def _is_state(name):
+    """Attributes that fitting sets: fitted (``name_``) and private ones."""
+    return name.endswith("_") or name.startswith("_")
 
 
 def softmax_cross_entropy(logits, y):

@@ -18,6 +18,7 @@ class _CellNetworkMixin:
 
     _network_constraints = {
         "cell": [StrOptions(set(CELLS))],
+        "linear_skip": ["boolean"],
         "hidden_sizes": [Interval(Integral, 1, None, closed="left"),
                          "array-like"],
     }
@@ -33,21 +34,68 @@ class _CellNetworkMixin:
         return hs
 
     def _init_params(self, n_features, n_outputs, rng, dtype):
-        return init_network(self.cell, n_features, self._hidden(), n_outputs,
-                            rng, dtype, self.init)
+        params = init_network(self.cell, n_features, self._hidden(),
+                              n_outputs, rng, dtype, self.init)
+        self._skip = bool(self.linear_skip)
+        if self._skip:
+            params.append(np.zeros((n_features, n_outputs), dtype=dtype))
+        return params
 
     def _forward(self, params, X, lengths):
-        return network_forward(self.cell, params, X, lengths, self._per_step)[0]
+        net = params[:-1] if self._skip else params
+        out = network_forward(self.cell, net, X, lengths, self._per_step)[0]
+        if self._skip:
+            out += skip_forward(params[-1], X, lengths, self._per_step)
+        return out
 
     def _forward_backward(self, params, X, lengths, Y, scratch):
-        out, cache = network_forward(self.cell, params, X, lengths,
+        net = params[:-1] if self._skip else params
+        out, cache = network_forward(self.cell, net, X, lengths,
                                      self._per_step, scratch)
+        if self._skip:
+            out += skip_forward(params[-1], X, lengths, self._per_step)
         loss, dout = self._loss_and_grad(out, Y, lengths)
-        return loss, network_backward(self.cell, params, dout, cache)
+        grads = network_backward(self.cell, net, dout, cache)
+        if self._skip:
+            grads.append(skip_backward(X, lengths, dout, self._per_step))
+        return loss, grads
 
     def _fit(self, X, y, incremental, classes=None):
         self._hidden()
         return super()._fit(X, y, incremental, classes=classes)
+
+
+def skip_forward(W_skip, X, lengths, per_step):
+    """Linear path from the input at each output step to the output.
+
+    Parameters
+    ----------
+    W_skip : ndarray of shape (n_features, n_outputs)
+    X : ndarray of shape (n, T, n_features)
+        Padded batch (zeros after each end).
+    lengths : ndarray of shape (n,)
+    per_step : bool
+        Output at every step (``X @ W_skip``) or at each sequence's last
+        valid step (``X[i, lengths[i] - 1] @ W_skip``).
+
+    Returns
+    -------
+    out : ndarray of shape (n, T, n_outputs) or (n, n_outputs)
+    """
+    if per_step:
+        return X @ W_skip
+    return X[np.arange(X.shape[0]), lengths - 1] @ W_skip
+
+
+def skip_backward(X, lengths, dout, per_step):
+    """Gradient of the loss for ``W_skip`` given ``dout`` (output's shape).
+
+    Padded steps contribute nothing: their inputs are zero.
+    """
+    F = X.shape[2]
+    if per_step:
+        return X.reshape(-1, F).T @ dout.reshape(-1, dout.shape[2])
+    return X[np.arange(X.shape[0]), lengths - 1].T @ dout
 
 
 _DOC_PARAMS = """
@@ -56,6 +104,13 @@ _DOC_PARAMS = """
         :mod:`rnnkit.kernels.cells`).
     hidden_sizes : int or sequence of int, default=(32,)
         Width of each recurrent layer, bottom to top.
+    linear_skip : bool, default=%(skip)s
+        Add a linear path from the (standardized) input at each output step
+        straight to the output, ``out = head(h_t) + x_t W_skip`` with
+        ``W_skip`` starting at zero: the network then represents linear
+        maps of the current input, such as repeating its last value in
+        one-step-ahead forecasting, without squeezing them through its
+        saturating cells.
     step_features : int or None, default=None
         For 2-D ``X``: number of features per step (each row holds
         ``n_steps * step_features`` values).  ``None`` reads a 2-D array as
@@ -68,15 +123,25 @@ _DOC_PARAMS = """
         Epochs of ``fit`` (``partial_fit`` makes one pass per call).
     shuffle : bool, default=True
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data, stop after
-        ``n_iter_no_change`` epochs without a validation-score gain of
-        ``tol``, and keep the best parameters.
+        Hold out ``validation_fraction`` of the data (stratified for
+        classifiers), stop when the validation ``scoring`` has not improved
+        by more than ``tol`` for ``n_iter_no_change`` consecutive epochs,
+        and keep the parameters of the best validation epoch (a
+        ``ConvergenceWarning`` says so when that is the first epoch).
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     tol : float or None, default=1e-4
-        Without early stopping, ``fit`` stops when the training loss has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs; ``None`` always
-        runs ``max_epochs``.
+        Least improvement that counts, in units of the validation loss or
+        score with early stopping, else of the training loss (``fit`` then
+        stops when the training loss has not improved by more than ``tol``
+        for ``n_iter_no_change`` consecutive epochs).  ``None`` counts every
+        improvement; without early stopping it always runs ``max_epochs``.
+    scoring : 'loss' or None, default='loss'
+        What early stopping watches: ``'loss'`` the loss on the validation
+        data (stored negated in ``validation_scores_``, so that higher is
+        better), ``None`` the default score (accuracy for classifiers,
+        R^2 for regressors).  Accuracy on a small validation set moves in
+        coarse steps and plateaus early; the loss does not.
     gradient_clip : float or None, default=None
         Rescale gradients whose global norm exceeds this value down to it.
     gradient_boost : float or None, default=None
@@ -86,17 +151,33 @@ _DOC_PARAMS = """
         update.
     init : {'uniform', 'glorot_uniform', 'orthogonal'}, default='uniform'
         Initialization scheme; ``'uniform'`` is PyTorch's ``U(+-1/sqrt(H))``.
+    standardize : bool, default=True
+        Standardize each input feature (subtract its mean, divide by its
+        standard deviation, both over the valid steps of the training
+        sequences) before the network%(targets)s.  The statistics are fitted on the
+        data of the first ``fit`` / ``partial_fit`` call and kept, like the
+        parameters, until a fresh ``fit``; predictions take raw input.
     dtype : {'float32', 'float64'} or None, default=None
         Computation dtype; ``None`` follows the input (float32 stays
         float32, anything else becomes float64).
     random_state : int, RandomState instance or None, default=None
         Seeds initialization, shuffling and the validation split.
     verbose : int, default=0
-        Print one line per epoch (loss, validation score, epoch time).
+        ``1``: one line per epoch (loss, validation loss or score, epoch
+        time) and why training stopped.  ``2``: also progress within each
+        epoch (about ten lines: batches done, running loss, elapsed time)
+        and the training and validation time of each epoch.
     warm_start : bool, default=False
         Let ``fit`` continue from the current parameters."""
 
+_STANDARDIZE_TARGETS = (
+    ", and each target the same way (predictions are mapped back; the "
+    "loss, ``loss_curve_`` and ``tol`` are in standardized target units)"
+)
+
 _DOC_ATTRS = """
+    input_mean_, input_scale_ : ndarray of shape (n_step_features,) or None
+        Statistics of the input standardization (``None`` without it).
     params_ : list of ndarray
         ``[W, b, U, E]`` per layer, then ``[W_out, b_out]``.
     n_params_ : int
@@ -104,8 +185,14 @@ _DOC_ATTRS = """
     loss_curve_ : list of float
         Mean training loss of each epoch.
     validation_scores_ : list of float
-        Validation score of each epoch (empty without early stopping).
+        Validation score of each epoch with early stopping: the negated
+        validation loss for ``scoring='loss'``, else the default score.
     best_validation_score_ : float or None
+    best_epoch_ : int or None
+        Epoch whose parameters early stopping kept (counted like
+        ``n_iter_``); ``None`` without early stopping.
+    best_loss_ : float
+        Lowest training loss of an epoch so far.
     n_iter_ : int
         Epochs run so far.
     t_ : int
@@ -125,7 +212,7 @@ class RecurrentClassifier(_CellNetworkMixin, BaseRecurrentClassifier):
     softmax cross-entropy of the output at each sequence's last valid step.
 
     Parameters
-    ----------{_DOC_PARAMS}
+    ----------{_DOC_PARAMS % dict(skip="False", targets="")}
 
     Attributes
     ----------
@@ -149,25 +236,27 @@ class RecurrentClassifier(_CellNetworkMixin, BaseRecurrentClassifier):
         **_CellNetworkMixin._network_constraints,
     }
 
-    def __init__(self, cell="lstm", hidden_sizes=(32,), *, step_features=None,
+    def __init__(self, cell="lstm", hidden_sizes=(32,), *, linear_skip=False,
+                 step_features=None,
                  optimizer="adam", learning_rate=1e-3, batch_size=20,
                  max_epochs=10, shuffle=True, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
-                 gradient_clip=None, gradient_boost=None, weight_clip=None,
-                 init="uniform", dtype=None, random_state=None, verbose=0,
-                 warm_start=False):
+                 scoring="loss", gradient_clip=None, gradient_boost=None,
+                 weight_clip=None, init="uniform", standardize=True,
+                 dtype=None, random_state=None, verbose=0, warm_start=False):
         self.cell = cell
         self.hidden_sizes = hidden_sizes
+        self.linear_skip = linear_skip
         BaseRecurrentEstimator.__init__(
             self, step_features=step_features, optimizer=optimizer,
             learning_rate=learning_rate, batch_size=batch_size,
             max_epochs=max_epochs, shuffle=shuffle,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, tol=tol,
+            n_iter_no_change=n_iter_no_change, tol=tol, scoring=scoring,
             gradient_clip=gradient_clip, gradient_boost=gradient_boost,
-            weight_clip=weight_clip, init=init, dtype=dtype,
-            random_state=random_state, verbose=verbose, warm_start=warm_start,
+            weight_clip=weight_clip, init=init, standardize=standardize,
+            dtype=dtype, random_state=random_state, verbose=verbose, warm_start=warm_start,
         )
 
 
@@ -181,11 +270,13 @@ class RecurrentRegressor(_CellNetworkMixin, BaseRecurrentRegressor):
     loss is half the mean squared error.
 
     Parameters
-    ----------{_DOC_PARAMS}
+    ----------{_DOC_PARAMS % dict(skip="False", targets=_STANDARDIZE_TARGETS)}
 
     Attributes
     ----------
-    n_outputs_ : int{_DOC_ATTRS}
+    n_outputs_ : int
+    target_mean_, target_scale_ : ndarray of shape (n_outputs,) or None
+        Statistics of the target standardization (``None`` without it).{_DOC_ATTRS}
 
     Examples
     --------

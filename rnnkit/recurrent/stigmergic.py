@@ -11,12 +11,11 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.sparse import issparse
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
-from .._sequences import sequence_form
+from .._sequences import as_sequence_input, sequence_form
+from .._threads import compute_threads
 from ..kernels.stigmergy import sm_backward, sm_forward, softmax_cross_entropy
 from ..optim import init_weight
 from ._base import BaseRecurrentClassifier, BaseRecurrentEstimator
@@ -93,15 +92,24 @@ class StigmergicClassifier(BaseRecurrentClassifier):
     shuffle : bool, default=True
         Shuffle the training data every epoch.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data, stop after
-        ``n_iter_no_change`` epochs without a validation-accuracy gain of
-        ``tol``, and keep the best parameters.
+        Hold out ``validation_fraction`` of the data (stratified), stop
+        when the validation ``scoring`` has not improved by more than
+        ``tol`` for ``n_iter_no_change`` consecutive epochs, and keep the
+        parameters of the best validation epoch (a ``ConvergenceWarning``
+        says so when that is the first epoch).
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     tol : float or None, default=1e-4
-        Without early stopping, ``fit`` stops when the training loss has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs; ``None`` always
-        runs ``max_epochs``.
+        Least improvement that counts, in units of the validation loss or
+        accuracy with early stopping, else of the training loss (``fit``
+        then stops when the training loss has not improved by more than
+        ``tol`` for ``n_iter_no_change`` consecutive epochs).  ``None``
+        counts every improvement; without early stopping it always runs
+        ``max_epochs``.
+    scoring : "loss" or None, default="loss"
+        What early stopping watches: ``"loss"`` the cross-entropy on the
+        validation data (stored negated in ``validation_scores_``),
+        ``None`` the validation accuracy.
     gradient_clip, gradient_boost : float or None, default=None
         Rescale gradients whose global norm is above / below this value to
         it.
@@ -112,12 +120,19 @@ class StigmergicClassifier(BaseRecurrentClassifier):
         Weight initialization; ``"uniform"`` is PyTorch's
         ``U(+-1/sqrt(fan_in))``. Biases are always ``U(+-1/sqrt(fan_in))``
         and PReLU slopes start at 0.25.
+    standardize : bool, default=False
+        Standardize each input feature (subtract its mean, divide by its
+        standard deviation, both over the valid steps of the first training
+        call's sequences) before the network; predictions take raw input.
+        Off by default: the paper's model reads the stimuli as they are.
     dtype : {"float32", "float64"} or None, default=None
         Computation dtype; ``None`` follows the input.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization, shuffling and validation split.
     verbose : int, default=0
-        Print one line per epoch.
+        ``1``: one line per epoch and why training stopped; ``2``: also
+        progress within each epoch (about ten lines) and the training and
+        validation time of each epoch.
     warm_start : bool, default=False
         Let :meth:`fit` continue from the current parameters.
 
@@ -135,8 +150,16 @@ class StigmergicClassifier(BaseRecurrentClassifier):
     loss_curve_ : list of float
         Mean training loss of each epoch (or :meth:`partial_fit` call).
     validation_scores_ : list of float
-        Validation accuracy of each epoch (empty without early stopping).
+        Validation score of each epoch with early stopping: the negated
+        validation cross-entropy for ``scoring="loss"``, else the accuracy.
     best_validation_score_ : float or None
+    best_epoch_ : int or None
+        Epoch whose parameters early stopping kept (counted like
+        ``n_iter_``); ``None`` without early stopping.
+    best_loss_ : float
+        Lowest training loss of an epoch so far.
+    input_mean_, input_scale_ : ndarray of shape (n_step_features,) or None
+        Statistics of the input standardization (``None`` without it).
     n_iter_ : int
         Epochs run so far.
     t_ : int
@@ -194,9 +217,10 @@ class StigmergicClassifier(BaseRecurrentClassifier):
                  step_features=None, optimizer="adam", learning_rate=1e-3,
                  batch_size=20, max_epochs=10, shuffle=True,
                  early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=10, tol=1e-4, gradient_clip=None,
-                 gradient_boost=None, weight_clip=None, init="uniform",
-                 dtype=None, random_state=None, verbose=0, warm_start=False):
+                 n_iter_no_change=10, tol=1e-4, scoring="loss",
+                 gradient_clip=None, gradient_boost=None, weight_clip=None,
+                 init="uniform", standardize=False, dtype=None,
+                 random_state=None, verbose=0, warm_start=False):
         self.n_marks = n_marks
         self.stigmergic_hidden = stigmergic_hidden
         self.classifier_hidden = classifier_hidden
@@ -209,16 +233,17 @@ class StigmergicClassifier(BaseRecurrentClassifier):
             max_epochs=max_epochs, shuffle=shuffle,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, tol=tol,
+            n_iter_no_change=n_iter_no_change, tol=tol, scoring=scoring,
             gradient_clip=gradient_clip, gradient_boost=gradient_boost,
-            weight_clip=weight_clip, init=init, dtype=dtype,
-            random_state=random_state, verbose=verbose, warm_start=warm_start,
+            weight_clip=weight_clip, init=init, standardize=standardize,
+            dtype=dtype, random_state=random_state, verbose=verbose, warm_start=warm_start,
         )
 
     # ------------------------------------------------------- public API
     # decision_function, predict_proba, predict_log_proba and predict come
     # from BaseRecurrentClassifier (softmax over the classifier logits).
 
+    @compute_threads()
     def marks(self, X):
         """Mark trajectories: the stigmergic memory after every step.
 
@@ -235,7 +260,7 @@ class StigmergicClassifier(BaseRecurrentClassifier):
             otherwise an array, NaN after each sequence's end.
         """
         check_is_fitted(self, "params_")
-        X = _as_sequences(X)
+        X = as_sequence_input(X)
         Xp, lengths = self._check_X_stateless(X, False, self.dtype_)
         n, T = Xp.shape[:2]
         traj = np.full((n, T, self.n_marks), np.nan, dtype=self.dtype_)
@@ -244,7 +269,8 @@ class StigmergicClassifier(BaseRecurrentClassifier):
             sl = slice(s, min(n, s + _PREDICT_CHUNK))
             L = lengths[sl]
             Tb = int(L.max())
-            Xt = np.ascontiguousarray(Xp[sl, :Tb].transpose(1, 0, 2))
+            Xb = self._standardize_inputs(np.array(Xp[sl, :Tb]), L)
+            Xt = np.ascontiguousarray(Xb.transpose(1, 0, 2))
             m = _forward(coefs, Xt, L, self.clamp_min, self.clamp_max)[1]
             traj[sl, :Tb] = m[1:].transpose(1, 0, 2)
         for i, L in enumerate(lengths):
@@ -281,20 +307,7 @@ class StigmergicClassifier(BaseRecurrentClassifier):
                 f"clamp_max={self.clamp_max} must be greater than "
                 f"clamp_min={self.clamp_min}."
             )
-        reset = not hasattr(self, "params_") or not (
-            incremental or self.warm_start)
-        if reset and y is not None:
-            labels = np.unique(np.asarray(y if classes is None else classes,
-                                          dtype=object).ravel().astype(str))
-            if len(labels) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs at least 2 classes, but the "
-                    f"data contains only one class: {labels.tolist()}."
-                )
-        return super()._fit(_as_sequences(X), y, incremental, classes)
-
-    def _raw_output(self, X):
-        return super()._raw_output(_as_sequences(X))
+        return super()._fit(X, y, incremental, classes)
 
     def _init_params(self, n_features, n_outputs, rng, dtype):
         coefs = init_stigmergic_params(
@@ -319,21 +332,8 @@ class StigmergicClassifier(BaseRecurrentClassifier):
                           self.clamp_max, grads, self._loss_and_grad)
         return loss, [flat_grad]
 
-    def _run_epoch(self, Xp, lengths, Y):
-        # the per-step GEMMs are tiny (batch x tens): BLAS threads only add
-        # synchronization, which costs several times the work on a busy host
-        with threadpool_limits(limits=1, user_api="blas"):
-            return super()._run_epoch(Xp, lengths, Y)
-
 
 # ---------------------------------------------------------------- helpers
-def _as_sequences(X):
-    """Array-likes that are neither lists nor arrays (e.g. pandas) as arrays."""
-    if isinstance(X, (list, tuple, np.ndarray)) or issparse(X):
-        return X  # sparse input gets check_array's "not supported" error
-    return np.asarray(X)
-
-
 def init_stigmergic_params(n_features, n_marks, hidden, classifier_hidden,
                            n_classes, prelu, rng, dtype=np.float64,
                            init="uniform"):

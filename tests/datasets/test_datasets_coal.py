@@ -50,6 +50,14 @@ def test_load_coal_errors(coal_dir):
     _write_burner(path / "burner_2.csv", bad)
     with pytest.raises(ValueError, match=r"burner_2.csv.*NaN at data row 4"):
         load_coal(path, burners=[2])
+    bad[3, 5] = np.inf
+    _write_burner(path / "burner_2.csv", bad)
+    with pytest.raises(ValueError, match=r"burner_2.csv.*inf at data row 4 \(line 5\), "
+                                         r"column 6 \(System_Secondary_Air_Flow_Total\)"):
+        load_coal(path, burners=[2])
+    (path / "burner_2.csv").write_text("1,2\n3,4\n")
+    with pytest.raises(ValueError, match=r"burner_2.csv.*no header"):
+        load_coal(path, burners=[2])
     (path / "burner_0.csv").write_text(",".join(COAL_COLUMNS) + "\n1,2,x\n")
     with pytest.raises(ValueError, match="burner_0.csv"):
         load_coal(path, burners=[0])

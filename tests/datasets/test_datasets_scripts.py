@@ -70,3 +70,62 @@ def test_mnist_to_hdf5_local(tmp_path, scripts, compress):
     assert X.shape == (6, 784) and X.dtype == np.uint8 and y.shape == (6,)
     Xt, _ = load_hdf5(out, "test", in_memory=True)
     assert Xt.shape == (4, 784)
+
+
+@pytest.fixture
+def uci_scripts(monkeypatch):
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    import _fetch
+    import covtype_to_hdf5
+    import higgs_to_hdf5
+    return _fetch, covtype_to_hdf5, higgs_to_hdf5
+
+
+@pytest.mark.parametrize("name", ["covtype.csv", "covtype.data.gz"])
+def test_covtype_to_hdf5_matches_the_loader(tmp_path, uci_scripts, name):
+    from rnnkit.datasets import COVTYPE_FEATURES, load_covtype
+
+    _, script, _ = uci_scripts
+    src = tmp_path / "src"
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    rows = np.hstack([rng.integers(0, 3000, (8, 54)), (np.arange(8) % 7 + 1)[:, None]])
+    text = "\n".join([",".join(COVTYPE_FEATURES + ["Cover_Type"])] * (name == "covtype.csv")
+                     + [",".join(map(str, r)) for r in rows]) + "\n"
+    payload = gzip.compress(text.encode()) if name.endswith(".gz") else text.encode()
+    (src / name).write_bytes(payload)
+    out = tmp_path / "c.h5"
+    assert script.main([str(out), "--local", str(src), "--head", "5"]) == 0
+    X, y = load_hdf5(out, in_memory=True)
+    Xl, yl = load_covtype(src / name, max_rows=5)
+    np.testing.assert_array_equal(X, Xl)
+    np.testing.assert_array_equal(y, yl)
+
+
+def _higgs_files(src):
+    rng = np.random.default_rng(0)
+    for subset, n in (("train", 7), ("test", 3)):
+        rows = np.hstack([(np.arange(n) % 2)[:, None], np.round(rng.normal(size=(n, 28)), 3)])
+        text = "".join("\t".join(f"{v:g}" for v in r) + "\n" for r in rows)
+        (src / f"binary.{subset}").write_text(text)
+
+
+def test_higgs_to_hdf5_matches_the_loader_and_reports_bad_files(tmp_path, uci_scripts):
+    from rnnkit.datasets import load_higgs
+
+    _fetch, _, script = uci_scripts
+    src = tmp_path / "src"
+    src.mkdir()
+    _higgs_files(src)
+    out = tmp_path / "h.h5"
+    assert script.main([str(out), "--local", str(src), "--no-verify", "--head", "6"]) == 0
+    for subset in ("train", "test"):
+        X, y = load_hdf5(out, subset, in_memory=True)
+        Xl, yl = load_higgs(src / f"binary.{subset}", max_rows=6)
+        np.testing.assert_array_equal(X, Xl)
+        np.testing.assert_array_equal(y, yl)
+    # a file in the wrong layout stops the script with a one-line error
+    (src / "binary.test").write_text("a,b\n1,2\n")
+    assert _fetch.run(lambda: script.main([str(tmp_path / "bad.h5"), "--local", str(src),
+                                           "--no-verify"])) == 1
+    assert not (tmp_path / "bad.h5").exists()

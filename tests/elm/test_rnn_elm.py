@@ -192,7 +192,8 @@ def test_partial_fit_new_classes_without_classes(digits):
     X, Xt, y, _ = digits
     clf = RNNELMClassifier(30, random_state=0).partial_fit(X[y < 5], y[y < 5])
     before = clf.decision_function(Xt)
-    with pytest.raises(ValueError, match=r"labels \[5, 6, 7, 8, 9\] not seen.*classes="):
+    with pytest.raises(ValueError,
+                       match=r"label\(s\) \[5, 6, 7, 8, 9\] in y do not exist.*classes="):
         clf.partial_fit(X, y)
     _still_usable(clf, Xt, before)
     assert clf.n_samples_seen_ == (y < 5).sum()

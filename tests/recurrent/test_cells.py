@@ -5,7 +5,8 @@ import pytest
 from rnnkit.kernels.activations import (
     ACTIVATIONS, activate, activate_backward, sigmoid_fast, tanh_fast,
 )
-from rnnkit.kernels.cells import CELLS, cell_shapes, layer_backward, layer_forward
+from rnnkit.kernels.cells import (CELLS, SMALL_MIN_INNER, SMALL_ROWS,
+                                  cell_shapes, layer_backward, layer_forward)
 from rnnkit.recurrent._base import softmax_cross_entropy, squared_error
 from rnnkit.recurrent._network import (
     init_network, n_cell_params, network_backward, network_forward,
@@ -71,6 +72,33 @@ def test_gradient_check_stacked_variable_lengths(cell, per_step):
     # the check can fail: a 0.1 % error in one array is caught
     analytic[0] = analytic[0] * 1.001
     assert _max_rel_error(analytic, numeric) > 1e-6
+
+
+@pytest.mark.parametrize("per_step", [False, True], ids=["last", "every"])
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_wide_layer_directional_derivatives(cell, per_step):
+    # a full finite-difference check at this width is slow: compare the
+    # analytic and central-difference derivatives along random directions
+    params, loss = _problem(cell, per_step, hidden=(SMALL_MIN_INNER + 3,))
+    assert len(LENGTHS) < SMALL_ROWS
+    (_, dout), cache = loss(params)
+    grads = network_backward(cell, params, dout, cache)
+    rng = np.random.RandomState(2)
+    eps = 1e-6
+    for _ in range(3):
+        v = [rng.randn(*p.shape) for p in params]
+        plus = loss([p + eps * d for p, d in zip(params, v)])[0][0]
+        minus = loss([p - eps * d for p, d in zip(params, v)])[0][0]
+        numeric = (plus - minus) / (2 * eps)
+        analytic = sum(float(np.vdot(g, d)) for g, d in zip(grads, v))
+        assert abs(numeric - analytic) < 1e-6 * max(1.0, abs(numeric))
+    # the check can fail: a 0.1 % error in the recurrent weights is caught
+    v = [np.zeros_like(p) for p in params]
+    v[2] = rng.randn(*params[2].shape)
+    plus = loss([p + eps * d for p, d in zip(params, v)])[0][0]
+    minus = loss([p - eps * d for p, d in zip(params, v)])[0][0]
+    wrong = 1.001 * float(np.vdot(grads[2], v[2]))
+    assert abs((plus - minus) / (2 * eps) - wrong) > 1e-6 * abs(wrong)
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))

@@ -3,6 +3,7 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from rnnkit.recurrent import RecurrentClassifier, RecurrentRegressor
 
@@ -219,3 +220,101 @@ def test_bad_hidden_sizes():
         _small(hidden_sizes=(4, 0)).fit(X, y)
     with pytest.raises(ValueError, match="cell"):
         _small(cell="transformer").fit(X, y)
+
+
+def _skewed_task(n, seed):
+    # 30 % positives: a slow learner predicts the majority class for its
+    # first epochs, so validation accuracy sits on a plateau
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, 8, 3)
+    y = (X[:, :, 0].mean(axis=1) + 0.5 * X[:, -1, 1] > 0.3).astype(int)
+    return X, y
+
+
+def test_early_stopping_on_validation_loss_outlives_accuracy_plateau():
+    X, y = _skewed_task(200, 0)
+    X_test, y_test = _skewed_task(1000, 1)
+    kw = dict(cell="gru", hidden_sizes=8, max_epochs=60, early_stopping=True,
+              random_state=1)
+    # scoring=None watches accuracy on 20 validation sequences: it stops on
+    # the majority-class plateau with the first epoch's parameters, and
+    # says so
+    with pytest.warns(ConvergenceWarning, match="kept the parameters of "
+                      "epoch 1, the first epoch"):
+        plateau = RecurrentClassifier(scoring=None, **kw).fit(X, y)
+    assert plateau.n_iter_ == 11 and plateau.best_epoch_ == 1
+    # the default watches the validation loss, which keeps falling
+    clf = RecurrentClassifier(**kw).fit(X, y)
+    assert clf.n_iter_ > 40 and clf.best_epoch_ > 40
+    assert clf.score(X_test, y_test) > plateau.score(X_test, y_test) + 0.15
+    assert clf.best_validation_score_ == max(clf.validation_scores_) < 0
+    assert -clf.best_validation_score_ < -clf.validation_scores_[0]
+
+
+def test_single_class_is_refused():
+    X, _ = _sign_task(n=20)
+    for est in (_small(), RecurrentClassifier(hidden_sizes=2)):
+        with pytest.raises(ValueError, match="at least 2 classes.*only one "
+                           "class: 'a'"):
+            est.fit(X, ["a"] * 20)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        _small().partial_fit(X, np.ones(20))
+    _small().partial_fit(X, np.ones(20), classes=[0, 1])  # classes given
+
+
+def test_verbose_2_shows_progress_within_epochs(capsys):
+    X, y = _sign_task(n=100)
+    _small(verbose=1, max_epochs=2, early_stopping=True).fit(X, y)
+    one = capsys.readouterr().out
+    _small(verbose=2, max_epochs=2, early_stopping=True).fit(X, y)
+    two = capsys.readouterr().out
+    assert "batch" not in one
+    assert "batch 5/5, 90/90 sequences, loss = " in two
+    assert "training " in two and "validation " in two
+    assert len(two.splitlines()) > 2 * len(one.splitlines())
+
+
+def test_stop_message_says_what_happened(capsys):
+    X, y = _sign_task(n=40)
+    clf = _small(verbose=1, max_epochs=50, tol=0.5, n_iter_no_change=3,
+                 learning_rate=0.01).fit(X, y)
+    out = capsys.readouterr().out
+    # the loss still falls, by less than tol after the first epoch
+    assert clf.n_iter_ == 4 and clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert ("Training loss did not improve more than tol=0.5 for 3 "
+            "consecutive epochs. Stopping.") in out
+    _small(verbose=1, max_epochs=50, tol=0.5, n_iter_no_change=3,
+           early_stopping=True).fit(X, y)
+    out = capsys.readouterr().out
+    assert ("Validation loss did not improve more than tol=0.5 for 3 "
+            "consecutive epochs. Stopping.") in out
+    # every epoch improved a little: the last one is kept
+    assert "Keeping the parameters of epoch 4 (best validation loss)" in out
+
+
+def test_object_array_of_variable_length_sequences_is_a_list():
+    rng = np.random.RandomState(0)
+    X = [rng.randn(L, 2) for L in rng.randint(1, 7, size=30)]
+    y = np.array([int(x[:, 0].sum() > 0) for x in X])
+    Xo = np.array(X, dtype=object)
+    assert Xo.shape == (30,)
+    a, b = _small().fit(X, y), _small().fit(Xo, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(Xo))
+    y_steps = [np.cumsum(x[:, 0]) for x in X]
+    reg = RecurrentRegressor(hidden_sizes=3, max_epochs=1).fit(
+        Xo, np.array(y_steps, dtype=object))
+    assert [p.shape for p in reg.predict(Xo)] == [(len(x),) for x in X]
+
+
+def test_sequence_input_errors_name_the_problem():
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"0 feature\(s\)"):
+        _small().fit([np.ones((3, 0))] * 4, y)
+    with pytest.raises(ValueError, match="expects sequences: a 3-D array"):
+        _small().fit(np.ones((4, 3, 2, 2)), y)
+    X = np.ones((4, 3, 2))
+    X[2, 1, 0] = np.nan
+    with pytest.raises(ValueError, match=r"Input X\[2\] contains NaN at "
+                       r"step 1, feature 0 \(sequence 2\)\. "
+                       "RecurrentClassifier needs finite values"):
+        _small().fit(X, y)

@@ -304,6 +304,10 @@ def test_partial_fit_and_errors_leave_model_usable():
 
 def test_fit_errors():
     X, y = make_sequences(20)
+    with pytest.raises(ValueError, match=r"Found 0 sample\(s\) \(an empty "
+                       "list of sequences\\) while a minimum of 1 is "
+                       "required by StigmergicClassifier"):
+        StigmergicClassifier().fit([], [])
     with pytest.raises(ValueError, match="at least 2 classes"):
         StigmergicClassifier(**SMALL).fit(X, np.zeros(20))
     with pytest.raises(ValueError, match="at least 2 classes"):

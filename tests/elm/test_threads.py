@@ -1,0 +1,152 @@
+"""Thread settings of the RNN-ELM passes: one thread for small blocks, measured otherwise."""
+import time
+
+import numba
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from rnnkit import RNNELMClassifier
+from rnnkit.elm import _threads
+from rnnkit.elm._threads import (MEASURED_PASS, SHARED_BLOCK, SMALL_BLOCK, block_flops,
+                                 single_thread, threaded_map)
+
+
+def _blas_threads():
+    return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+
+
+@pytest.fixture
+def two_threads():
+    """Skip on one-core machines, where there is no setting to choose."""
+    if numba.get_num_threads() < 2 or _blas_threads() < 2:
+        pytest.skip("needs a default of at least 2 threads")
+
+
+def test_single_thread_limits_blas_and_numba_and_restores_them(two_threads):
+    before = (numba.get_num_threads(), _blas_threads())
+    with pytest.raises(RuntimeError):
+        with single_thread():
+            assert numba.get_num_threads() == 1 and _blas_threads() == 1
+            raise RuntimeError
+    assert (numba.get_num_threads(), _blas_threads()) == before
+
+
+def test_small_blocks_run_on_one_thread(two_threads):
+    for n_blocks in (3, 12):
+        seen = list(threaded_map(lambda _: numba.get_num_threads(), range(n_blocks),
+                                 SMALL_BLOCK / 2, n_blocks))
+        assert seen == [1] * n_blocks
+    assert numba.get_num_threads() > 1
+
+
+def test_short_passes_decide_by_block_size(two_threads):
+    n = MEASURED_PASS - 1
+    for flops, threads in ((SHARED_BLOCK / 2, 1), (SHARED_BLOCK * 2, numba.get_num_threads())):
+        seen = list(threaded_map(lambda _: numba.get_num_threads(), range(n), flops, n))
+        assert seen == [threads] * n
+
+
+@pytest.mark.parametrize("faster_single", [True, False])
+def test_larger_blocks_keep_the_faster_setting(two_threads, faster_single):
+    def work(_):
+        single = numba.get_num_threads() == 1
+        time.sleep(0.002 if single == faster_single else 0.03)
+        return single
+
+    seen = list(threaded_map(work, range(12), SMALL_BLOCK * 2, 12))
+    # one block with the default threads, one on one thread, then the faster
+    assert seen[:2] == [False, True]
+    assert seen[2:] == [faster_single] * 10
+    assert numba.get_num_threads() > 1
+
+
+def test_a_pass_left_early_restores_the_threads(two_threads):
+    before = numba.get_num_threads()
+    for i in threaded_map(lambda i: i, range(10), SMALL_BLOCK / 2, 10):
+        if i == 2:
+            break
+    assert numba.get_num_threads() == before and _blas_threads() > 1
+
+    def fail_at_2(i):
+        if i == 2:
+            raise ValueError("bad block")
+        return i
+
+    # the pass is left by an error and its generator stays referenced (as by a
+    # traceback kept in a notebook): the thread pools are as they were
+    blocks = threaded_map(fail_at_2, range(10), SMALL_BLOCK / 2, 10)
+    with pytest.raises(ValueError, match="bad block"):
+        for _ in blocks:
+            pass
+    assert numba.get_num_threads() == before and _blas_threads() > 1
+
+
+def test_a_failed_fit_restores_the_threads(two_threads, tmp_path):
+    X = np.memmap(tmp_path / "X.dat", dtype=np.float64, mode="w+", shape=(4000, 20))
+    X[:] = np.random.default_rng(0).random(X.shape)
+    X[-1, 0] = np.nan  # found when the pass reads the last block
+    before = (numba.get_num_threads(), _blas_threads())
+    with pytest.raises(ValueError, match="NaN"):
+        RNNELMClassifier(50, batch_size=500).fit(X, np.arange(4000) % 2)
+    assert (numba.get_num_threads(), _blas_threads()) == before
+
+
+def test_block_flops():
+    # 10 rows through 3 -> 5 -> 7 (bias column included), a readout of 2 outputs, and H'H
+    assert block_flops(10, (3, 5, 7), 2, gram=True) == \
+        2 * 10 * 4 * 5 + 2 * 10 * 6 * 7 + 2 * 10 * 7 * 2 + 10 * 7 * 7
+
+
+def test_the_readout_solve_runs_on_one_thread(two_threads, monkeypatch):
+    from rnnkit.elm.readout import GramAccumulator
+
+    solve = GramAccumulator._solve
+    threads = []
+
+    def recording(self, *args, **kwargs):
+        threads.append(_blas_threads())
+        return solve(self, *args, **kwargs)
+
+    monkeypatch.setattr(GramAccumulator, "_solve", recording)
+    rng = np.random.default_rng(0)
+    X, y = rng.random((300, 5)), rng.integers(0, 3, 300)
+    clf = RNNELMClassifier(20, random_state=0).fit(X, y)
+    clf.set_params(alpha=1e-2).predict(X)
+    assert threads == [1, 1]
+
+
+def test_small_fits_run_their_blocks_on_one_thread(two_threads, monkeypatch):
+    from rnnkit.elm import estimators
+
+    threads = []
+    activation = estimators.cluster_activation
+
+    def recording(*args, **kwargs):
+        threads.append((numba.get_num_threads(), _blas_threads()))
+        return activation(*args, **kwargs)
+
+    monkeypatch.setattr(estimators, "cluster_activation", recording)
+    rng = np.random.default_rng(0)
+    X, y = rng.random((500, 5)), rng.integers(0, 3, 500)
+    assert block_flops(100, (5, 20), 3, gram=True) < _threads.SMALL_BLOCK
+    RNNELMClassifier(20, batch_size=100, random_state=0).fit(X, y).predict(X)
+    assert threads == [(1, 1)] * 10
+
+
+def test_zeta_runs_small_arrays_on_one_thread_with_the_same_values(two_threads, monkeypatch):
+    from rnnkit.kernels import gnetwork
+
+    threads = []
+    kernel = gnetwork._zeta_kernel
+
+    def recording(x, *args):
+        threads.append(numba.get_num_threads())
+        return kernel(x, *args)
+
+    monkeypatch.setattr(gnetwork, "_zeta_kernel", recording)
+    x = np.random.default_rng(0).random(gnetwork.PARALLEL_SIZE + 5)
+    whole = gnetwork.zeta(x)
+    small = gnetwork.zeta(x[:100])
+    np.testing.assert_array_equal(small, whole[:100])
+    assert threads == [numba.get_num_threads(), 1]
