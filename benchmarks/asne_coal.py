@@ -156,7 +156,14 @@ def fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs):
 
 # ---------------------------------------------------------------- search
 def search_settings(budget, epochs, refine_fraction):
-    """``(n_candidates, refine_epochs)`` spending ``budget`` epochs in all."""
+    """``(n_candidates, refine_epochs)`` spending ``budget`` epochs in all.
+
+    ``refine_fraction=None`` keeps the estimator's default refinement (as
+    many epochs as the candidates had: half the budget).
+    """
+    if refine_fraction is None:
+        n_candidates = budget // (2 * epochs)
+        return n_candidates, n_candidates * epochs
     refine = int(round(refine_fraction * budget))
     return (budget - refine) // epochs, refine
 
@@ -254,8 +261,9 @@ def main(argv=None):
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--epochs", type=int, default=None,
                    help="epochs per candidate (default: the estimator's)")
-    p.add_argument("--refine-fraction", type=float, default=0.0,
-                   help="share of each budget spent refining the best network at the end")
+    p.add_argument("--refine-fraction", type=float, default=None,
+                   help="share of each budget spent refining the best network at the end "
+                   "(default: the estimator's, half)")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--skip", default="", help="comma list of parts to skip: defaults,search,"
                    "fixed,throughput,speedup")

@@ -43,9 +43,10 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     scaling, training on segments, a larger learning rate, jumping explorer
     ants with social ants on two hidden layers, and inheritance of every
     trained parameter from the best population member that has it, so that
-    training carries over from candidate to candidate; ``"intended"`` is the
-    papers' algorithm and ``"faithful"`` the reference code's (spec
-    switches), both with the paper's settings.  Any parameter set explicitly
+    training carries over from candidate to candidate, and it trains the
+    best network further at the end (``refine_epochs``); ``"intended"`` is
+    the papers' algorithm and ``"faithful"`` the reference code's rules
+    (see ``switches``), both with the paper's settings.  Any parameter set explicitly
     overrides the mode.
 
     Parameters

@@ -53,7 +53,21 @@ def test_history_is_a_table_of_the_search(fitted):
     assert list(h) == list(HISTORY_FIELDS)
     assert len({len(v) for v in h.values()}) == 1
     assert all(isinstance(v, np.ndarray) and v.ndim == 1 for v in h.values())
+    for name in ("candidate", "n_nodes", "n_edges", "n_params", "n_lstm", "mae", "best_mae",
+                 "epochs_spent"):
+        assert name in h
+    # what pandas.DataFrame(h) builds: one row per RNN, one scalar per column
+    rows = [dict(zip(h, row)) for row in zip(*h.values())]
+    assert len(rows) == len(h["candidate"]) and all(np.ndim(v) == 0 for v in rows[0].values())
+    try:
+        import pandas
+    except ImportError:
+        pass
+    else:
+        assert pandas.DataFrame(h).shape == (len(rows), len(HISTORY_FIELDS))
     np.testing.assert_array_equal(h["epochs_spent"], np.cumsum(h["epochs"]))
+    best_so_far = [h["mae"][np.nanargmin(h["fitness"][:i + 1])] for i in range(len(rows))]
+    np.testing.assert_allclose(h["best_mae"], best_so_far)
     assert h["epochs_spent"][-1] == 6 * 3 + fitted.search_.history[-1]["epochs"] * (
         h["stage"][-1] == "refine")
     np.testing.assert_array_equal(sum(h[f"n_{c}"] for c in CELL_TYPES), h["n_nodes"])
