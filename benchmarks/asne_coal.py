@@ -18,18 +18,21 @@ Parts (``--skip`` any of them):
     (the papers' settings).
 ``search``
     For every budget in ``--budgets`` and seed in ``--seeds``:
-    ``ASNERegressor`` at its defaults except ``n_candidates`` (the budget's
-    epochs divided by ``epochs`` per candidate, after ``refine_epochs``),
-    ``n_jobs`` and ``random_state``, fitted on the raw files with
-    ``validation_data``.  The budget counts every epoch any network trains.
+    ``ASNERegressor`` at its defaults except ``n_candidates`` (half the
+    budget's epochs divided by ``epochs`` per candidate: the default
+    refinement trains the best network for the other half; with
+    ``--refine-fraction`` that share of the budget), ``n_jobs`` and
+    ``random_state``, fitted on the raw files with ``validation_data``.
+    The budget counts every epoch any network trains.
 ``fixed``
     The ten fixed networks (12 inputs -> 1 or 2 fully connected layers of
     12 cells of one type: Delta, GRU, LSTM, MGU, UGRNN -> 1 output, spec
     section 12) for every seed, on the same trainer and the same data
     preparation as the search (the estimator's defaults: columns and target
-    mapped to [-0.5, 0.5] over the training burners, 720-step training
+    mapped to [-0.5, 0.5] over the training burners, 240-step training
     segments, Nesterov SGD at the same learning rate), each trained once for
-    the largest budget; the figure at a smaller budget is its best
+    the largest budget (``--cells`` and ``--depths`` select some of them);
+    the figure at a smaller budget is its best
     validation epoch within that many epochs, which equals a separate run
     of that length (the trainer has no schedule).
 ``throughput``, ``speedup``
@@ -139,10 +142,10 @@ def best_so_far(run, unit):
     return curve
 
 
-def fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs):
+def fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, cells=CELLS, depths=(1, 2)):
     data, unit, lr = prepare_like_the_estimator(X_tr, y_tr, X_val, y_val)
     tasks = [(cell, depth, seed, max(budgets), lr)
-             for depth in (1, 2) for cell in CELLS for seed in seeds]
+             for depth in depths for cell in cells for seed in seeds]
     runs = []
     with ProcessPoolExecutor(jobs, initializer=_set_data, initargs=(data,)) as pool:
         for run in pool.map(train_fixed, tasks):
@@ -265,6 +268,8 @@ def main(argv=None):
                    help="share of each budget spent refining the best network at the end "
                    "(default: the estimator's, half)")
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--cells", default=",".join(CELLS), help="fixed networks' cell types")
+    p.add_argument("--depths", default="1,2", help="fixed networks' layer counts")
     p.add_argument("--skip", default="", help="comma list of parts to skip: defaults,search,"
                    "fixed,throughput,speedup")
     p.add_argument("--save", default=None, help="write every figure and curve to this JSON file")
@@ -294,7 +299,8 @@ def main(argv=None):
         searches = search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs, epochs,
                                a.refine_fraction, a.verbose)
     if "fixed" not in skip:
-        fixed, unit = fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs)
+        fixed, unit = fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs,
+                                 a.cells.split(","), [int(d) for d in a.depths.split(",")])
         for r in fixed:
             r["at"] = {str(b): at_budget(r, b, unit) for b in budgets}
             del r["val_mse"], r["val_mae"]
