@@ -1,11 +1,12 @@
-"""Shared by the data scripts: get a file from a local folder or the web, and
-check its SHA-256.
+"""Shared by the data scripts: their common options, getting a file from a
+local folder or the web, and checking its SHA-256.
 
 A file is looked for, in order: in ``--local DIR`` (no network at all), in the
 download cache, then at each URL in turn until one answers. A file whose
 checksum is pinned and differs is rejected (a partial download is never left
 under the final name).
 """
+import argparse
 import hashlib
 import os
 import shutil
@@ -13,6 +14,33 @@ import sys
 import urllib.request
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "rnnkit")
+
+
+def script_parser(description, output, local_help):
+    """Argument parser with the options every data script takes.
+
+    ``output`` (default ``output``), ``--local DIR``, ``--cache``,
+    ``--no-verify`` and ``--overwrite``; the script adds its own, then calls
+    :func:`parse_script_args`.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("output", nargs="?", default=output)
+    parser.add_argument("--local", metavar="DIR", help=local_help)
+    parser.add_argument("--cache", default=DEFAULT_CACHE,
+                        help="download folder (default %(default)s)")
+    parser.add_argument("--no-verify", action="store_true",
+                        help="skip the SHA-256 checks")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing output file")
+    return parser
+
+
+def parse_script_args(parser, argv):
+    """Parsed arguments; exits with a message if the output exists without --overwrite."""
+    args = parser.parse_args(argv)
+    if os.path.exists(args.output) and not args.overwrite:
+        parser.error(f"{args.output} exists; pass --overwrite to replace it")
+    return args
 
 
 class ChecksumError(ValueError):

@@ -8,12 +8,11 @@ Each burner becomes a root dataset ``burner_<i>`` of shape (T, 12) float64
 Checksums are pinned for burners 0-9 (the copies the project uses); burners
 10-11 are downloaded unchecked (their checksum is printed).
 """
-import argparse
 import os
 import sys
 
 import numpy as np
-from _fetch import DEFAULT_CACHE, fetch, run
+from _fetch import fetch, parse_script_args, run, script_parser
 
 from rnnkit.datasets import load_coal, write_hdf5
 from rnnkit.datasets.coal import parse_burners
@@ -39,19 +38,11 @@ SHA256 = {
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description="coal burner CSVs -> one HDF5 file")
-    parser.add_argument("output", nargs="?", default="coal.h5")
-    parser.add_argument("--local", metavar="DIR",
-                        help="take burner_<i>.csv from DIR, no download")
+    parser = script_parser("coal burner CSVs -> one HDF5 file", "coal.h5",
+                           "take burner_<i>.csv from DIR, no download")
     parser.add_argument("--burners", default="0-9", type=parse_burners,
                         help="e.g. 0-9 (default), 0-11, 0-7,9")
-    parser.add_argument("--cache", default=DEFAULT_CACHE)
-    parser.add_argument("--no-verify", action="store_true")
-    parser.add_argument("--overwrite", action="store_true")
-    args = parser.parse_args(argv)
-    if os.path.exists(args.output) and not args.overwrite:
-        parser.error(f"{args.output} exists; pass --overwrite to replace it")
+    args = parse_script_args(parser, argv)
 
     data = {}
     columns = None

@@ -9,11 +9,10 @@ DIR (the files :func:`rnnkit.datasets.load_covtype` looks for, in its order). Th
 is UCI's full ``covtype.data.gz`` (581,012 rows; its checksum is printed, not
 pinned). ``--head N`` keeps the first N rows.
 """
-import argparse
 import os
 import sys
 
-from _fetch import DEFAULT_CACHE, fetch, run
+from _fetch import fetch, parse_script_args, run, script_parser
 
 from rnnkit.datasets import COVTYPE_FEATURES, load_covtype, write_hdf5
 from rnnkit.datasets.uci import COVTYPE_FILES
@@ -24,17 +23,11 @@ HEAD_SHA256 = "ce19d1aaa1dbfd3eb62acd4d693975010cf796617188d7e5706cafd9bc82f9c7"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Covertype -> HDF5 (X, y)")
-    parser.add_argument("output", nargs="?", default="covtype.h5")
-    parser.add_argument("--local", metavar="DIR")
+    parser = script_parser("Covertype -> HDF5 (X, y)", "covtype.h5",
+                           "take the Covertype file from DIR, no download")
     parser.add_argument("--head", type=int, default=None,
                         help="keep only the first N rows")
-    parser.add_argument("--cache", default=DEFAULT_CACHE)
-    parser.add_argument("--no-verify", action="store_true")
-    parser.add_argument("--overwrite", action="store_true")
-    args = parser.parse_args(argv)
-    if os.path.exists(args.output) and not args.overwrite:
-        parser.error(f"{args.output} exists; pass --overwrite to replace it")
+    args = parse_script_args(parser, argv)
 
     path = fetch("covtype_head10000.csv", [], HEAD_SHA256, local=args.local,
                  verify=not args.no_verify,

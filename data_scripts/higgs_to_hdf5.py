@@ -13,11 +13,10 @@ copies. ``--head N`` keeps the first N rows of each. The files are read by
 layout, truncated, or holding NaN or infinite values stops the script with a
 one-line error.
 """
-import argparse
 import os
 import sys
 
-from _fetch import DEFAULT_CACHE, fetch, run
+from _fetch import fetch, parse_script_args, run, script_parser
 
 from rnnkit.datasets import load_higgs, write_hdf5
 
@@ -32,17 +31,11 @@ SHA256 = {
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="HIGGS -> HDF5 (train, test)")
-    parser.add_argument("output", nargs="?", default="higgs.h5")
-    parser.add_argument("--local", metavar="DIR")
+    parser = script_parser("HIGGS -> HDF5 (train, test)", "higgs.h5",
+                           "take binary.train and binary.test from DIR, no download")
     parser.add_argument("--head", type=int, default=None,
                         help="keep only the first N rows of each subset")
-    parser.add_argument("--cache", default=DEFAULT_CACHE)
-    parser.add_argument("--no-verify", action="store_true")
-    parser.add_argument("--overwrite", action="store_true")
-    args = parser.parse_args(argv)
-    if os.path.exists(args.output) and not args.overwrite:
-        parser.error(f"{args.output} exists; pass --overwrite to replace it")
+    args = parse_script_args(parser, argv)
 
     data = {}
     for subset, digest in SHA256.items():

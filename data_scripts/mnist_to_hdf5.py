@@ -10,11 +10,10 @@ int64, ``test/X`` (10000, 784), ``test/y``, chunked by rows; read it with
 ``--local DIR`` takes the four files from DIR, gzip-compressed (official
 names) or already decompressed; nothing is downloaded.
 """
-import argparse
 import os
 import sys
 
-from _fetch import DEFAULT_CACHE, fetch, run
+from _fetch import DEFAULT_CACHE, fetch, parse_script_args, run, script_parser
 
 from rnnkit.datasets import load_mnist_files, write_hdf5
 
@@ -52,23 +51,12 @@ def get_files(local=None, cache_dir=DEFAULT_CACHE, verify=True):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description="MNIST IDX files -> one HDF5 file (train/X, train/y, "
-                    "test/X, test/y)")
-    parser.add_argument("output", nargs="?", default="mnist.h5")
-    parser.add_argument("--local", metavar="DIR",
-                        help="take the files from DIR instead of downloading")
-    parser.add_argument("--cache", default=DEFAULT_CACHE,
-                        help="download folder (default %(default)s)")
-    parser.add_argument("--no-verify", action="store_true",
-                        help="skip the SHA-256 checks")
-    parser.add_argument("--overwrite", action="store_true")
+    parser = script_parser("MNIST IDX files -> one HDF5 file (train/X, train/y, "
+                           "test/X, test/y)", "mnist.h5",
+                           "take the files from DIR instead of downloading")
     parser.add_argument("--compression", default="gzip",
                         choices=["gzip", "lzf", "none"])
-    args = parser.parse_args(argv)
-
-    if os.path.exists(args.output) and not args.overwrite:
-        parser.error(f"{args.output} exists; pass --overwrite to replace it")
+    args = parse_script_args(parser, argv)
     paths = get_files(args.local, args.cache, not args.no_verify)
     data = {}
     for subset, prefix in (("train", "train"), ("test", "t10k")):

@@ -18,33 +18,24 @@ Read it back with::
     d = np.load("mnist_strokes.npz")
     seqs = rnnkit.datasets.unpack_sequences(d["rows"], d["offsets"])
 """
-import argparse
-import os
 import sys
 import time
 
 import numpy as np
-from _fetch import DEFAULT_CACHE, run
+from _fetch import parse_script_args, run, script_parser
 from mnist_to_hdf5 import get_files
 
 from rnnkit.datasets import load_mnist_files, mnist_to_strokes
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description="MNIST images -> pen-stroke sequences (.npz)")
-    parser.add_argument("output", nargs="?", default="mnist_strokes.npz")
-    parser.add_argument("--local", metavar="DIR",
-                        help="take the MNIST files from DIR, no download")
-    parser.add_argument("--cache", default=DEFAULT_CACHE)
-    parser.add_argument("--no-verify", action="store_true")
-    parser.add_argument("--overwrite", action="store_true")
+    parser = script_parser("MNIST images -> pen-stroke sequences (.npz)",
+                           "mnist_strokes.npz",
+                           "take the MNIST files from DIR, no download")
     parser.add_argument("--threshold", type=float, default=128)
     parser.add_argument("--coord-base", type=int, default=1)
     parser.add_argument("--min-spur-length", type=int, default=0)
-    args = parser.parse_args(argv)
-    if os.path.exists(args.output) and not args.overwrite:
-        parser.error(f"{args.output} exists; pass --overwrite to replace it")
+    args = parse_script_args(parser, argv)
 
     paths = get_files(args.local, args.cache, not args.no_verify)
     X_tr, y_tr = load_mnist_files(paths["train-images-idx3-ubyte"],

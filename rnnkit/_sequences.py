@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 __all__ = ["as_sequence_input", "check_sequences", "check_sequence_targets",
-           "sequence_form", "step_moments"]
+           "cut_sequences", "sequence_form", "step_changes", "step_moments"]
 
 #: What the estimators accept, for error messages.
 ACCEPTED_FORMS = (
@@ -218,6 +218,61 @@ def check_sequence_targets(y, lengths, dtype=np.float64, estimator_name=None):
             f"y has {Y.shape[0]} samples but X has {n} sequences."
         )
     return np.ascontiguousarray(Y, dtype=dtype), False
+
+
+def cut_sequences(X, lengths, Y, window):
+    """Cut padded sequences and their per-step targets into windows.
+
+    Sequence ``i`` becomes the windows ``[s, min(s + window, lengths[i]))``
+    for ``s = 0, window, 2 window, ...``, each a sequence of its own.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, T, n_features)
+    lengths : ndarray of shape (n,)
+    Y : ndarray of shape (n, T, n_outputs)
+    window : int
+
+    Returns
+    -------
+    X_windows : ndarray of shape (n_windows, min(window, T), n_features)
+    lengths_windows : ndarray of shape (n_windows,)
+    Y_windows : ndarray of shape (n_windows, min(window, T), n_outputs)
+        Zero after each window's end.
+    """
+    per_seq = -(-lengths // window)
+    seq = np.repeat(np.arange(len(lengths)), per_seq)
+    first = np.cumsum(per_seq) - per_seq
+    start = (np.arange(len(seq)) - np.repeat(first, per_seq)) * window
+    win_len = np.minimum(lengths[seq] - start, window)
+    W = int(win_len.max())
+    t = start[:, None] + np.arange(W)[None, :]
+    valid = np.arange(W)[None, :] < win_len[:, None]
+    t = np.where(valid, t, 0)
+    Xw = X[seq[:, None], t] * valid[:, :, None]
+    Yw = Y[seq[:, None], t] * valid[:, :, None]
+    return (np.ascontiguousarray(Xw, dtype=X.dtype), win_len.astype(np.int64),
+            np.ascontiguousarray(Yw, dtype=Y.dtype))
+
+
+def step_changes(X, lengths):
+    """Change of every feature from the previous step, on padded sequences.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, T, n_features)
+    lengths : ndarray of shape (n,)
+
+    Returns
+    -------
+    changes : ndarray of shape (n, T, n_features)
+        ``X[i, t] - X[i, t - 1]`` for ``1 <= t < lengths[i]``; zero at each
+        sequence's first step and after its end.
+    """
+    out = np.zeros_like(X)
+    out[:, 1:] = X[:, 1:] - X[:, :-1]
+    out[np.arange(X.shape[1])[None, :] >= lengths[:, None]] = 0
+    return out
 
 
 def step_moments(X, lengths):

@@ -40,11 +40,11 @@ X, y = load_digits(return_X_y=True)
 def models(seed):
     """The three classifiers, each behind the same nonnegative scaling."""
     return {
-        f"pure RNN-ELM\n64-{n_hidden}": RNNELMClassifier(n_hidden, alpha=1e-5, random_state=seed),
+        f"pure RNN-ELM\n64-{n_hidden}": RNNELMClassifier(n_hidden, random_state=seed),
         f"Classifier-1 (FISTA)\n64-100-{n_hidden}": DeepRNNELMClassifier(
-            (100,), n_hidden, encoder="fista", alpha=1e-5, random_state=seed),
+            (100,), n_hidden, encoder="fista", random_state=seed),
         f"Classifier-2 (ridge)\n64-100-{n_hidden}": DeepRNNELMClassifier(
-            (100,), n_hidden, encoder="ridge", alpha=1e-5, random_state=seed),
+            (100,), n_hidden, encoder="ridge", random_state=seed),
     }
 
 

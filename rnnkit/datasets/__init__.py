@@ -1,9 +1,10 @@
-"""Loaders of the real public data formats and HDF5 helpers."""
-from .coal import (COAL_COLUMNS, MinMaxSeriesScaler, load_coal,
-                   one_step_ahead, persistence_errors)
+"""Loaders of the real public data formats, HDF5 helpers, and time-series framings."""
+from .coal import COAL_COLUMNS, load_coal
+from .forecasting import one_step_ahead, persistence_errors
 from .hdf5 import iter_batches, load_hdf5, write_hdf5
 from .mnist import load_mnist, load_mnist_files, read_idx
 from .norb import load_small_norb, read_norb_matrix
+from .series_scaler import MinMaxSeriesScaler
 from .strokes import (load_stroke_dir, load_strokes, mnist_to_strokes,
                       pack_sequences, strokes_to_points, thin_images,
                       unpack_sequences)

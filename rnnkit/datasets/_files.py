@@ -1,6 +1,7 @@
 """Reading data files, gzip-compressed or not, with errors that name the file."""
 import gzip
 import io
+import os
 import zlib
 
 import numpy as np
@@ -65,6 +66,22 @@ def read_table(file, delimiter=None, *, max_rows=None, columns=None):
             f"{file!r}: {kind} at data row {row + 1} (line {row + 1 + skip}), {name}; "
             "every value must be a finite number")
     return data, header
+
+
+def find_file(directory, candidates, what):
+    """Path of the first of ``candidates`` (file names) present in ``directory``.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming ``what``, the directory and every candidate tried.
+    """
+    for name in candidates:
+        full = os.path.join(directory, name)
+        if os.path.isfile(full):
+            return full
+    raise FileNotFoundError(
+        f"{what} not found in {os.fspath(directory)!r} (tried {', '.join(candidates)})")
 
 
 def read_bytes(file):

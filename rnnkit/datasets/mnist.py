@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from ._files import read_bytes
+from ._files import find_file, read_bytes
 
 __all__ = ["load_mnist", "load_mnist_files", "read_idx", "mnist_file_names",
            "find_mnist_file"]
@@ -155,14 +155,8 @@ def find_mnist_file(directory, stem):
         Naming every candidate tried.
     """
     dotted = stem.replace("-idx", ".idx")
-    candidates = [stem, stem + ".gz", dotted, dotted + ".gz"]
-    for name in candidates:
-        full = os.path.join(directory, name)
-        if os.path.isfile(full):
-            return full
-    raise FileNotFoundError(
-        f"MNIST file {stem!r} not found in {os.fspath(directory)!r} "
-        f"(tried {', '.join(candidates)})")
+    return find_file(directory, [stem, stem + ".gz", dotted, dotted + ".gz"],
+                     f"MNIST file {stem!r}")
 
 
 def read_idx(path, *, expected_magic=None):

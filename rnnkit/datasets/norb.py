@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from ._files import read_bytes
+from ._files import find_file, read_bytes
 
 __all__ = ["read_norb_matrix", "load_small_norb"]
 
@@ -46,8 +46,8 @@ def load_small_norb(path, subset="train", *, step=3, phase=0):
     step : int, default=3
         Keep every ``step``-th row and column (96 -> 32 for 3; 1 keeps all).
     phase : int, default=0
-        Index of the first kept row/column (the two reference scripts use
-        different phases, rnn_elm.md §3).
+        Index of the first kept row/column (the RNN-ELM paper's two
+        reference scripts subsample with different phases).
 
     Returns
     -------
@@ -61,8 +61,8 @@ def load_small_norb(path, subset="train", *, step=3, phase=0):
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}")
     if not 0 <= phase < step:
         raise ValueError(f"phase must be in [0, step={step}), got {phase}")
-    dat = _find(path, NORB_FILES[subset].format("dat"))
-    cat = _find(path, NORB_FILES[subset].format("cat"))
+    dat, cat = (find_file(path, [name, name + ".gz"], f"small NORB file {name!r}")
+                for name in (NORB_FILES[subset].format(kind) for kind in ("dat", "cat")))
     images = read_norb_matrix(dat)
     labels = read_norb_matrix(cat)
     if images.ndim != 4 or images.shape[1] != 2:
@@ -118,13 +118,3 @@ def read_norb_matrix(path):
             f"in all), file has {len(raw)} bytes")
     data = np.frombuffer(raw, dtype, offset=header).reshape(shape)
     return data.astype(dtype.newbyteorder("="))
-
-
-def _find(directory, name):
-    for candidate in (name, name + ".gz"):
-        full = os.path.join(directory, candidate)
-        if os.path.isfile(full):
-            return full
-    raise FileNotFoundError(
-        f"small NORB file {name!r} (or .gz) not found in "
-        f"{os.fspath(directory)!r}")

@@ -16,10 +16,10 @@ per point plus one per stroke. The absolute points are the running sums of
 
 Coordinate frame: in the real files the points are the MNIST pixel indices
 plus one (``x = col + 1``, ``y = row + 1``; probably because de Jong traced
-the skeletons in R, which counts from 1). On the 7 fixtures, every point
-lands on a nonzero pixel after subtracting 1 (mean intensity 219-254 per
-file), against 90-100 % (mean 142-252) without. :func:`mnist_to_strokes` therefore uses
-``coord_base=1`` by default; ``coord_base=0`` gives 0-based pixel indices.
+the skeletons in R, which counts from 1): after subtracting 1 every point of
+a real file lands on a nonzero pixel of its MNIST image, without it only most
+do.  :func:`mnist_to_strokes` therefore uses ``coord_base=1`` by default;
+``coord_base=0`` gives 0-based pixel indices.
 """
 import os
 import re
@@ -615,15 +615,7 @@ def _pick_start(free, rule, last_r, last_c):
                 best_any = r * W + c
             if score >= best_end_score:
                 continue
-            count = 0
-            runs = 0
-            before = free[r + DIR_DY[7], c + DIR_DX[7]]
-            for k in range(8):
-                on = free[r + DIR_DY[k], c + DIR_DX[k]]
-                count += on
-                if on and not before:
-                    runs += 1
-                before = on
+            runs, count = _runs(free, r, c)
             if count == 0 or (runs == 1 and count <= 2):
                 best_end_score = score
                 best_end = r * W + c

@@ -61,7 +61,8 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._scratch import Scratch
 from .._sequences import (
-    as_sequence_input, check_sequence_targets, check_sequences, step_moments,
+    as_sequence_input, check_sequence_targets, check_sequences, cut_sequences,
+    step_changes, step_moments,
 )
 from .._threads import compute_threads
 from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
@@ -206,8 +207,8 @@ class BaseRecurrentEstimator(BaseEstimator):
         self._apply_target_state(target_state)
 
         if reset:
-            self._fit_standardization(Xp, lengths, Y)
-        Y = self._standardize_targets(Y, lengths)
+            self._fit_transforms(Xp, lengths, Y)
+        Y = self._model_targets(Y, Xp, lengths)
         if reset:
             self._random_state = check_random_state(self.random_state)
             self.dtype_ = dtype
@@ -232,6 +233,10 @@ class BaseRecurrentEstimator(BaseEstimator):
             Xp, lengths, Y, *validation = self._split_validation(Xp, lengths, Y)
             self.best_validation_score_ = None
             self._no_improvement = 0
+        Xp = self._network_inputs(Xp, lengths)
+        window = getattr(self, "bptt_steps", None)
+        if self._per_step and window is not None and lengths.max() > window:
+            Xp, lengths, Y = cut_sequences(Xp, lengths, Y, window)
         first_epoch = self.n_iter_ + 1
         best_epoch = best_params = None
         for _ in range(1 if incremental else self.max_epochs):
@@ -329,15 +334,31 @@ class BaseRecurrentEstimator(BaseEstimator):
             else Xp.shape[2]
         )
 
-    def _fit_standardization(self, Xp, lengths, Y):
-        """Per-feature input mean and scale over the valid steps (or None)."""
+    def _fit_transforms(self, Xp, lengths, Y):
+        """Fit what maps data to the network's units (first call only).
+
+        Here the per-feature input mean and scale over the valid steps
+        (``None`` without ``standardize``).
+        """
         self.input_mean_ = self.input_scale_ = None
         if self.standardize:
             self.input_mean_, self.input_scale_ = _mean_and_scale(
-                Xp, lengths, Xp.dtype)
+                self._network_inputs(Xp, lengths), lengths, Xp.dtype)
 
-    def _standardize_targets(self, Y, lengths):
+    def _network_inputs(self, Xp, lengths):
+        """What the network reads of padded sequences, before standardizing.
+
+        Here the inputs themselves; a new array when they are transformed.
+        """
+        return Xp
+
+    def _model_targets(self, Y, Xp, lengths):
+        """Encoded targets in the network's units (a new array if changed)."""
         return Y
+
+    def _target_units(self, out, Xp, lengths):
+        """Network output (or model targets) back in target units, in place."""
+        return out
 
     def _standardize_inputs(self, Xb, Lb):
         """Standardize a padded batch in place (it must be a copy)."""
@@ -375,13 +396,20 @@ class BaseRecurrentEstimator(BaseEstimator):
         return Xp[tr], lengths[tr], Y[tr], Xp[va], lengths[va], Y[va]
 
     def _validation_score(self, X, lengths, Y):
-        """Negative mean loss (``scoring='loss'``) or the default score."""
+        """Negative mean loss (``scoring='loss'``) or the default score.
+
+        The loss is the training loss (network units); the score is taken
+        in target units, as :meth:`score` would.
+        """
         out = self._output_padded(X, lengths)
         if self._per_step:
             Y = Y[:, :out.shape[1]]
         if self.scoring == "loss":
             return -self._loss_and_grad(out, Y, lengths)[0]
-        return self._default_score(out, Y, lengths)
+        X = X[:, :out.shape[1]]
+        return self._default_score(self._target_units(out, X, lengths),
+                                   self._target_units(Y.copy(), X, lengths),
+                                   lengths)
 
     @compute_threads()
     def _run_epoch(self, Xp, lengths, Y):
@@ -432,10 +460,12 @@ class BaseRecurrentEstimator(BaseEstimator):
         return total / n
 
     def _raw_output(self, X):
-        """Network output on validated sequences, in input order."""
+        """Output in target units on validated sequences, in input order."""
         check_is_fitted(self, "params_")
-        Xp, lengths = self._check_X_stateless(as_sequence_input(X), False, self.dtype_)
-        return self._output_padded(Xp, lengths), lengths
+        Xp, lengths = self._check_X_stateless(as_sequence_input(X), False,
+                                              self.dtype_)
+        out = self._output_padded(Xp, lengths)
+        return self._target_units(out, Xp, lengths), lengths
 
     @compute_threads()
     def _output_padded(self, Xp, lengths):
@@ -446,7 +476,9 @@ class BaseRecurrentEstimator(BaseEstimator):
             idx = order[start:start + _PREDICT_CHUNK]
             Lb = lengths[idx]
             T = int(Lb[0])
-            Xb = self._standardize_inputs(np.ascontiguousarray(Xp[idx, :T]), Lb)
+            Xb = self._standardize_inputs(  # Xp[idx] is a copy
+                self._network_inputs(np.ascontiguousarray(Xp[idx, :T]), Lb),
+                Lb)
             outs.append(self._forward(self.params_, Xb, Lb))
         if self._per_step:
             T = int(lengths.max())
@@ -638,29 +670,75 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
             )
         return Y, (per_step, Y.shape[-1], y_shape)
 
-    def _fit_standardization(self, Xp, lengths, Y):
-        super()._fit_standardization(Xp, lengths, Y)
+    def _fit_transforms(self, Xp, lengths, Y):
+        self.baseline_features_ = self._find_baselines(Xp, lengths, Y)
+        self.input_changes_ = bool(
+            (self.baseline_features_ >= 0).any()
+            if self.input_changes == "auto" else self.input_changes)
+        super()._fit_transforms(Xp, lengths, Y)
         self.target_mean_ = self.target_scale_ = None
         if self.standardize:
-            Y3, L = (Y, lengths) if self._per_step else (
-                Y[:, None, :], np.ones(len(Y), dtype=np.int64))
+            R = Y - self._baselines(Xp, lengths, Y.shape)
+            R3, L = (R, lengths) if self._per_step else (
+                R[:, None, :], np.ones(len(R), dtype=np.int64))
             self.target_mean_, self.target_scale_ = _mean_and_scale(
-                Y3, L, Y.dtype)
+                R3, L, Y.dtype)
 
-    def _standardize_targets(self, Y, lengths):
-        if self.target_mean_ is None:
+    def _network_inputs(self, Xp, lengths):
+        return step_changes(Xp, lengths) if self.input_changes_ else Xp
+
+    def _find_baselines(self, Xp, lengths, Y):
+        """Input feature each output is predicted relative to (-1: none)."""
+        k = Y.shape[-1]
+        choice = self.baseline_feature
+        if choice is None or (isinstance(choice, str) and not self._per_step):
+            return np.full(k, -1, dtype=np.int64)
+        F = Xp.shape[2]
+        if isinstance(choice, str):  # "auto"
+            return np.array([_lagged_copy(Xp, lengths, Y[:, :, j])
+                             for j in range(k)], dtype=np.int64)
+        feats = np.asarray(choice).ravel()
+        if feats.size == 1:
+            feats = np.repeat(feats, k)
+        if (feats.size != k or feats.dtype.kind not in "iu"
+                or ((feats < -1) | (feats >= F)).any()):
+            raise ValueError(
+                f"baseline_feature={choice!r} must hold feature indices in "
+                f"[0, {F}) (or -1 for none), one per output ({k})."
+            )
+        return feats.astype(np.int64)
+
+    def _baselines(self, Xp, lengths, shape):
+        """Baseline value for every target entry (0 where none)."""
+        B = np.zeros(shape, dtype=Xp.dtype)
+        for k, j in enumerate(self.baseline_features_):
+            if j < 0:
+                continue
+            if self._per_step:
+                B[:, :, k] = Xp[:, :shape[1], j]
+            else:
+                B[:, k] = Xp[np.arange(len(lengths)), lengths - 1, j]
+        return B
+
+    def _model_targets(self, Y, Xp, lengths):
+        based = (self.baseline_features_ >= 0).any()
+        if not based and self.target_mean_ is None:
             return Y
-        Y = (Y - self.target_mean_) / self.target_scale_
-        if self._per_step:
+        if based:
+            Y = Y - self._baselines(Xp, lengths, Y.shape)
+        if self.target_mean_ is not None:
+            Y = (Y - self.target_mean_) / self.target_scale_
+        if self._per_step:  # the padding stays zero
             Y *= (np.arange(Y.shape[1])[None, :] < lengths[:, None])[:, :, None]
         return Y
 
-    def _raw_output(self, X):
-        out, lengths = super()._raw_output(X)
+    def _target_units(self, out, Xp, lengths):
         if self.target_mean_ is not None:
             out *= self.target_scale_
             out += self.target_mean_
-        return out, lengths
+        if (self.baseline_features_ >= 0).any():
+            out += self._baselines(Xp, lengths, out.shape)
+        return out
 
     def _apply_target_state(self, state):
         per_step, k, y_shape = state
@@ -716,6 +794,26 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _lagged_copy(Xp, lengths, y):
+    """First input feature equal to the previous step's target ``y``, or -1.
+
+    ``Xp[i, t, j] == y[i, t - 1]`` at every step ``1 <= t < lengths[i]`` of
+    every sequence, and at least one such step: the one-step-ahead framing
+    of a series whose target is among the inputs.
+    """
+    T = Xp.shape[1]
+    if T < 2:
+        return -1
+    both = np.arange(1, T)[None, :] < lengths[:, None]
+    if not both.any():
+        return -1
+    prev = y[:, :T - 1][both]
+    for j in range(Xp.shape[2]):
+        if np.array_equal(Xp[:, 1:, j][both], prev):
+            return j
+    return -1
 
 
 def _mean_and_scale(X, lengths, dtype):

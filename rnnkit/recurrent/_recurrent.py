@@ -103,7 +103,7 @@ _DOC_PARAMS = """
         Recurrent cell of every layer (equations in
         :mod:`rnnkit.kernels.cells`).
     hidden_sizes : int or sequence of int, default=(32,)
-        Width of each recurrent layer, bottom to top.
+        Width of each recurrent layer, bottom to top.%(baseline)s
     linear_skip : bool, default=%(skip)s
         Add a linear path from the (standardized) input at each output step
         straight to the output, ``out = head(h_t) + x_t W_skip`` with
@@ -170,6 +170,38 @@ _DOC_PARAMS = """
     warm_start : bool, default=False
         Let ``fit`` continue from the current parameters."""
 
+_BASELINE = """
+    baseline_feature : 'auto', int, array-like or None, default='auto'
+        Input feature whose value at the output's step is each target's
+        baseline: the network predicts the target minus it.  In
+        one-step-ahead forecasting with the target among the inputs, that
+        is the change from the last observed value, so the model starts
+        from persistence (repeat the last value) instead of having to learn
+        it, and a shift of level between series does not throw it off.
+        ``'auto'``: for targets per step, the first input feature equal to
+        the previous step's target at every step of every training
+        sequence (the one-step-ahead framing), if there is one; none for
+        targets per sequence.  An int (or one per output, ``-1`` for none)
+        names the feature; ``None``: no baseline.  The head starts at zero
+        when there is a baseline, so an untrained model predicts the
+        baseline plus the mean change.
+    input_changes : 'auto' or bool, default='auto'
+        Let the network read the change of every input feature from the
+        previous step (zero at each sequence's first step) instead of its
+        value.  Levels that differ from one series to the next (one
+        machine runs hotter than another) then cannot be learned as if
+        they told the series apart, and a model trained on some series
+        carries over to others; the baseline supplies the level.
+        ``'auto'``: when there is a baseline.
+    bptt_steps : int or None, default=100
+        For targets per step: training cuts every sequence longer than this
+        into consecutive windows of ``bptt_steps`` steps, each a training
+        sequence of its own that starts from a zero state (truncated
+        backpropagation through time).  A few long series then give many
+        short sequences and many updates per epoch instead of one.
+        Predictions always run over whole sequences.  ``None``: train on
+        whole sequences.  No effect on targets per sequence."""
+
 _STANDARDIZE_TARGETS = (
     ", and each target the same way (predictions are mapped back; the "
     "loss, ``loss_curve_`` and ``tol`` are in standardized target units)"
@@ -177,7 +209,8 @@ _STANDARDIZE_TARGETS = (
 
 _DOC_ATTRS = """
     input_mean_, input_scale_ : ndarray of shape (n_step_features,) or None
-        Statistics of the input standardization (``None`` without it).
+        Statistics of the input standardization, of what the network
+        reads (``None`` without it).
     params_ : list of ndarray
         ``[W, b, U, E]`` per layer, then ``[W_out, b_out]``.
     n_params_ : int
@@ -212,7 +245,7 @@ class RecurrentClassifier(_CellNetworkMixin, BaseRecurrentClassifier):
     softmax cross-entropy of the output at each sequence's last valid step.
 
     Parameters
-    ----------{_DOC_PARAMS % dict(skip="False", targets="")}
+    ----------{_DOC_PARAMS % dict(baseline="", skip="False", targets="")}
 
     Attributes
     ----------
@@ -270,13 +303,19 @@ class RecurrentRegressor(_CellNetworkMixin, BaseRecurrentRegressor):
     loss is half the mean squared error.
 
     Parameters
-    ----------{_DOC_PARAMS % dict(skip="False", targets=_STANDARDIZE_TARGETS)}
+    ----------{_DOC_PARAMS % dict(
+        baseline=_BASELINE, skip="False", targets=_STANDARDIZE_TARGETS)}
 
     Attributes
     ----------
     n_outputs_ : int
+    baseline_features_ : ndarray of shape (n_outputs,), int
+        Input feature each output is predicted relative to (``-1``: none).
+    input_changes_ : bool
+        Whether the network reads the inputs' step-to-step changes.
     target_mean_, target_scale_ : ndarray of shape (n_outputs,) or None
-        Statistics of the target standardization (``None`` without it).{_DOC_ATTRS}
+        Statistics of the target standardization, taken after subtracting
+        the baseline (``None`` without standardization).{_DOC_ATTRS}
 
     Examples
     --------
@@ -291,5 +330,47 @@ class RecurrentRegressor(_CellNetworkMixin, BaseRecurrentRegressor):
     True
     """
 
-    _parameter_constraints = RecurrentClassifier._parameter_constraints
-    __init__ = RecurrentClassifier.__init__
+    def _init_params(self, n_features, n_outputs, rng, dtype):
+        params = super()._init_params(n_features, n_outputs, rng, dtype)
+        if (self.baseline_features_ >= 0).any():
+            # the head starts at zero: a fresh model predicts the baseline
+            # (plus the mean change), and training starts from persistence
+            end = len(params) - self._skip
+            for p in params[end - 2:end]:
+                p[...] = 0
+        return params
+
+    _parameter_constraints = {
+        **RecurrentClassifier._parameter_constraints,
+        "baseline_feature": [StrOptions({"auto"}), Integral, "array-like",
+                             None],
+        "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "input_changes": [StrOptions({"auto"}), "boolean"],
+    }
+
+    def __init__(self, cell="lstm", hidden_sizes=(32,), *,
+                 baseline_feature="auto", input_changes="auto",
+                 bptt_steps=100, linear_skip=False, step_features=None,
+                 optimizer="adam", learning_rate=1e-3,
+                 batch_size=20, max_epochs=10, shuffle=True,
+                 early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, tol=1e-4, scoring="loss",
+                 gradient_clip=None, gradient_boost=None, weight_clip=None,
+                 init="uniform", standardize=True, dtype=None,
+                 random_state=None, verbose=0, warm_start=False):
+        self.baseline_feature = baseline_feature
+        self.input_changes = input_changes
+        self.bptt_steps = bptt_steps
+        RecurrentClassifier.__init__(
+            self, cell=cell, hidden_sizes=hidden_sizes,
+            linear_skip=linear_skip, step_features=step_features,
+            optimizer=optimizer, learning_rate=learning_rate,
+            batch_size=batch_size, max_epochs=max_epochs, shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, tol=tol, scoring=scoring,
+            gradient_clip=gradient_clip, gradient_boost=gradient_boost,
+            weight_clip=weight_clip, init=init, standardize=standardize,
+            dtype=dtype, random_state=random_state, verbose=verbose,
+            warm_start=warm_start,
+        )

@@ -2,6 +2,7 @@
 targets and the persistence baseline, on small files written here."""
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from rnnkit.datasets import (COAL_COLUMNS, MinMaxSeriesScaler, load_coal,
                              one_step_ahead, persistence_errors)
@@ -119,7 +120,7 @@ def test_scaler_fits_on_training_only():
 
 
 def test_scaler_errors():
-    with pytest.raises(ValueError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         MinMaxSeriesScaler().transform([np.zeros((2, 2))])
     sc = MinMaxSeriesScaler().fit([np.zeros((2, 3))])
     with pytest.raises(ValueError, match="2 columns.*fitted on 3"):
