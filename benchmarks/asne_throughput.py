@@ -31,7 +31,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rnnkit.asne.genome import CELL_TYPES, Genome  # noqa: E402
+from rnnkit.asne.genome import CELL_TYPES, SAMPLED_CELL_TYPES, Genome  # noqa: E402
 from rnnkit.asne.graph import compile_genome, count_parameters, layered_genome  # noqa: E402
 from rnnkit.asne.training import _nesterov_step, _rescale, initial_params  # noqa: E402
 from rnnkit.kernels import graph_rnn  # noqa: E402
@@ -133,7 +133,7 @@ def _walk_genome(rng, n_inputs, L, Hn, max_skip, target_params):
     layer = np.concatenate([np.zeros(n_inputs, int), np.repeat(np.arange(1, L + 1), Hn), [L + 1]])
     n = len(layer)
     cells = np.zeros(n, int)
-    cells[n_inputs:n - 1] = rng.integers(0, len(CELL_TYPES), n - 1 - n_inputs)
+    cells[n_inputs:n - 1] = rng.integers(0, len(SAMPLED_CELL_TYPES), n - 1 - n_inputs)
     edges = {}
     visited = np.zeros(n, bool)
     while True:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .genome import CELL_TYPES, Genome
+from .genome import CELL_TYPES, SAMPLED_CELL_TYPES, Genome
 
 
 @dataclass
@@ -197,7 +197,8 @@ def backward_social_march(colony, walk, chosen, n_ants, rng, jumps=False, revers
     return walk
 
 
-def build_genome(colony, walk, rng, *, io_cells="sampled", colony_weights=False):
+def build_genome(colony, walk, rng, *, io_cells="sampled", colony_weights=False,
+                 colony_node_params=False):
     """Turn a walk into a pruned :class:`Genome`.
 
     Every input is present (unvisited ones as disabled simple placeholders)
@@ -210,10 +211,14 @@ def build_genome(colony, walk, rng, *, io_cells="sampled", colony_weights=False)
     colony : Colony
     walk : Walk
     rng : numpy.random.Generator
-    io_cells : {"sampled", "simple"}
-        Whether inputs and outputs draw their type or are always simple.
+    io_cells : {"sampled", "simple", "linear"}
+        Whether inputs and outputs draw their type, or are always simple, or
+        always linear (``h = x + b``, beyond the papers).
     colony_weights : bool
         Start edges from the colony weights (Lamarckian) instead of random.
+    colony_node_params : bool
+        Start cells from the colony's parameters of their node and cell type
+        (NaN, i.e. drawn by the trainer, where none were written yet).
 
     Returns
     -------
@@ -229,10 +234,11 @@ def build_genome(colony, walk, rng, *, io_cells="sampled", colony_weights=False)
         tau = colony.type_tau[order]
         cum = np.cumsum(tau, axis=1)
         r = rng.random(len(order)) * cum[:, -1]
-        cell[order] = np.minimum((cum <= r[:, None]).sum(axis=1), len(CELL_TYPES) - 1)
-    if io_cells == "simple":
-        cell[colony.node_layer == 0] = 0
-        cell[colony.output_nodes] = 0
+        cell[order] = np.minimum((cum <= r[:, None]).sum(axis=1), len(SAMPLED_CELL_TYPES) - 1)
+    if io_cells != "sampled":
+        code = CELL_TYPES.index(io_cells)
+        cell[colony.node_layer == 0] = code
+        cell[colony.output_nodes] = code
     cell[:n_in][~visited[:n_in]] = 0
 
     is_io = (colony.node_layer == 0) | (colony.node_layer == colony.output_layer)
@@ -255,6 +261,8 @@ def build_genome(colony, walk, rng, *, io_cells="sampled", colony_weights=False)
     genome = prune(genome)
     if colony_weights:
         genome.edge_weight = colony.line_weight[genome.edge_innovation].copy()
+    if colony_node_params:
+        genome.node_params = colony.node_params[genome.node_id, genome.node_cell]
     return genome
 
 
@@ -280,4 +288,5 @@ def prune(genome):
         edge_src=index[genome.edge_src[e]], edge_dst=index[genome.edge_dst[e]],
         edge_skip=genome.edge_skip[e], edge_innovation=genome.edge_innovation[e],
         edge_weight=None if genome.edge_weight is None else genome.edge_weight[e],
+        node_params=None if genome.node_params is None else genome.node_params[keep],
     )

@@ -9,7 +9,7 @@ needed because ``node_layer`` says which nodes are outputs.
 """
 import numpy as np
 
-from .genome import CELL_TYPES
+from .genome import CELL_TYPES, MAX_CELL_PARAMS, SAMPLED_CELL_TYPES
 
 TAU0 = 0.7
 """Initial (and evaporation baseline) pheromone of every line and type."""
@@ -46,10 +46,14 @@ class Colony:
         Line pheromones, initialised to :data:`TAU0`.
     line_weight : ndarray of float64, shape (n_lines,)
         Colony (Lamarckian) weights.
+    node_params : ndarray of float64, shape (n_nodes, len(CELL_TYPES), MAX_CELL_PARAMS)
+        Colony cell parameters of each node and cell type (inheritance of
+        every parameter), NaN until a trained RNN has written them.
     start_tau : ndarray of float64, shape (n_inputs,)
         Pheromones of the start lines (virtual start node -> input).
     type_tau : ndarray of float64, shape (n_nodes, 6)
-        Cell-type pheromones, columns in :data:`~rnnkit.asne.genome.CELL_TYPES` order.
+        Cell-type pheromones, columns in
+        :data:`~rnnkit.asne.genome.SAMPLED_CELL_TYPES` order.
     tau_max : float
         Current upper MMAS bound (starts at 20).
     out_ptr : ndarray of int, shape (n_nodes + 1,)
@@ -108,7 +112,8 @@ class Colony:
         self.line_tau = np.full(self.n_lines, TAU0)
         self.line_weight = rng.uniform(-0.5, 0.5, self.n_lines)
         self.start_tau = np.full(self.n_inputs, TAU0)
-        self.type_tau = np.full((n, len(CELL_TYPES)), TAU0)
+        self.type_tau = np.full((n, len(SAMPLED_CELL_TYPES)), TAU0)
+        self.node_params = np.full((n, len(CELL_TYPES), MAX_CELL_PARAMS), np.nan)
         self.tau0 = TAU0
         self.tau_max = TAU_MAX0
 
@@ -145,11 +150,11 @@ class Colony:
         """The mutable state (pheromones, weights, bounds) as a dict of copies."""
         return {"line_tau": self.line_tau.copy(), "line_weight": self.line_weight.copy(),
                 "start_tau": self.start_tau.copy(), "type_tau": self.type_tau.copy(),
-                "tau_max": float(self.tau_max)}
+                "node_params": self.node_params.copy(), "tau_max": float(self.tau_max)}
 
     def set_state(self, state):
         """Restore what :meth:`state` returned (shapes are checked)."""
-        for key in ("line_tau", "line_weight", "start_tau", "type_tau"):
+        for key in ("line_tau", "line_weight", "start_tau", "type_tau", "node_params"):
             value = np.asarray(state[key], dtype=np.float64)
             if value.shape != getattr(self, key).shape:
                 raise ValueError(f"colony state {key!r} has shape {value.shape}, "

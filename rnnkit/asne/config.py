@@ -2,8 +2,10 @@
 
 ``mode="intended"`` applies the rules as the papers describe them;
 ``mode="faithful"`` reproduces the reference code (``travisdesell/exact``,
-branch ``adding_ant_colony``, commit ``e0402de``).  Each switch that differs
-between the modes can also be set on its own through ``overrides``.
+branch ``adding_ant_colony``, commit ``e0402de``); ``mode="extended"`` has
+the intended rules (it differs from "intended" only in the defaults the
+estimator picks, see :class:`rnnkit.asne.ASNERegressor`).  Each switch that
+differs between the modes can also be set on its own through ``overrides``.
 """
 from dataclasses import dataclass, fields, replace
 
@@ -11,8 +13,11 @@ ANT_SPECIES = ("standard", "explorer")
 SOCIAL_ANTS = (None, "forward", "backward", "both")
 REWARD_RULES = ("regularized", "constant", "fixed")
 WEIGHT_NORMS = ("l1", "l2")
-LAMARCKIAN = (None, "copy", "constant", "fitness")
-MODES = ("intended", "faithful")
+LAMARCKIAN = (None, "copy", "constant", "fitness", "elite", "best")
+INHERIT = ("edges", "all")
+IO_CELLS = ("sampled", "simple", "linear")
+NEW_WEIGHTS = ("uniform", "normal", "zero")
+MODES = ("extended", "intended", "faithful")
 
 # switch: (faithful value, intended value)
 MODE_SWITCHES = {
@@ -45,7 +50,7 @@ class SearchConfig:
     social: str = None
     jumps: bool = False
     forward_bias: bool = True
-    io_cells: str = "sampled"          # or "simple"
+    io_cells: str = "sampled"          # or "simple", "linear"
     max_retries: int = 1000
     # pheromones
     reward: str = "regularized"
@@ -56,6 +61,9 @@ class SearchConfig:
     # Lamarckian colony weights
     lamarckian: str = None
     lamarckian_alpha: float = 0.5
+    inherit: str = "edges"              # or "all": cell parameters too
+    new_weights: str = "uniform"        # or "normal" (EXAMM): draws for uninherited values
+    evaluate_initial: bool = False      # the start values compete for the best epoch
     pheromone_weights: bool = False     # experimental: w_c *= tau_e / max tau
     # population
     population_size: int = 10
@@ -102,7 +110,7 @@ class SearchConfig:
 
     @property
     def lamarck_init(self):
-        """True when new RNN edges start from the colony weights."""
+        """True when new RNN edges start from the colony weights (``elite``: from members)."""
         if self.lamarckian in ("copy", "fitness") or self.pheromone_weights:
             return True
         return self.lamarckian == "constant" and self.const_alpha_init
@@ -113,7 +121,7 @@ def make_config(mode="intended", **overrides):
 
     Parameters
     ----------
-    mode : {"intended", "faithful"}
+    mode : {"extended", "intended", "faithful"}
     **overrides
         Any :class:`SearchConfig` field; ``None`` values are ignored.
 
@@ -148,7 +156,9 @@ def _check(c):
     one_of("reward", REWARD_RULES)
     one_of("weight_norm", WEIGHT_NORMS)
     one_of("lamarckian", LAMARCKIAN)
-    one_of("io_cells", ("sampled", "simple"))
+    one_of("inherit", INHERIT)
+    one_of("new_weights", NEW_WEIGHTS)
+    one_of("io_cells", IO_CELLS)
     one_of("error_seed", ("faithful", "corrected"))
     one_of("nesterov", ("faithful", "standard"))
     if c.social is not None and c.ants != "explorer":

@@ -1,14 +1,30 @@
 """``ASNERegressor``: ant colony search over RNN topologies, scikit-learn style."""
-import os
 import numbers
+import os
+from dataclasses import fields
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from .config import make_config
+from .config import MODES, make_config
 from .network import ASNENetwork
-from .search import ASNESearch
+from .preprocessing import fit_scalers, scale_inputs, scale_targets, segments
+from .search import ASNESearch, data_fingerprint
+
+
+AUTO_DEFAULTS = {
+    "extended": dict(hidden_layers=2, ants="explorer", social="both", jumps=True,
+                     lamarckian="elite", inherit="all", new_weights="uniform",
+                     evaluate_initial=True, io_cells="linear", learning_rate=0.1,
+                     scale="minmax", segment_length=240, refine_epochs="search"),
+    "spec": dict(hidden_layers=3, ants="standard", social=None, jumps=False, lamarckian=None,
+                 inherit="edges", new_weights="uniform", evaluate_initial=False,
+                 io_cells="sampled", learning_rate=0.001, scale=None, segment_length=None,
+                 refine_epochs=0),
+}
+"""What each ``"auto"`` parameter means: ``"extended"`` mode, and the spec's modes
+(``"intended"``, ``"faithful"``)."""
 
 
 class ASNERegressor(RegressorMixin, BaseEstimator):
@@ -22,6 +38,17 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     MSE updates the pheromones.  Candidates are made and trained
     asynchronously, ``n_jobs`` at a time.
 
+    ``mode`` chooses the defaults of every parameter left at ``"auto"``:
+    ``"extended"`` (the default) adds, beyond the papers, input and target
+    scaling, training on segments, a larger learning rate, jumping explorer
+    ants with social ants on two hidden layers, and inheritance of every
+    trained parameter from the best population member that has it, so that
+    training carries over from candidate to candidate, and it trains the
+    best network further at the end (``refine_epochs``); ``"intended"`` is
+    the papers' algorithm and ``"faithful"`` the reference code's rules
+    (see ``switches``), both with the paper's settings.  Any parameter set explicitly
+    overrides the mode.
+
     Parameters
     ----------
     n_ants : int, default=20
@@ -29,22 +56,25 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     n_candidates : int, default=100
         Number of RNNs generated and trained (the reference's ``max_genomes``).
     epochs : int, default=10
-        Training epochs per RNN (``bp_iterations``).
+        Training epochs per candidate RNN (``bp_iterations``).  The search
+        trains ``n_candidates * epochs + refine_epochs`` epochs in all.
     population_size : int, default=10
-    hidden_layers : int, default=3
-        Hidden layers ``L`` of the superstructure.
+    hidden_layers : int or "auto", default="auto"
+        Hidden layers ``L`` of the superstructure ("auto": 2 in extended
+        mode, 3 otherwise).
     hidden_nodes : int or None, default=None
         Nodes per hidden layer ``H``; None uses the number of features.
     max_recurrent_depth : int, default=3
         ``K``: recurrent lines skip ``1..K-1`` steps.
-    ants : {"standard", "explorer"}, default="standard"
+    ants : {"standard", "explorer", "auto"}, default="auto"
         Standard ants wander over all lines until an output; explorers follow
-        forward lines only.
-    social : {None, "forward", "backward", "both"}, default=None
+        forward lines only ("auto": explorers in extended mode, else standard).
+    social : {None, "forward", "backward", "both", "auto"}, default="auto"
         Social ants adding recurrent edges among the explorers' nodes
-        (needs ``ants="explorer"``).
-    jumps : bool, default=False
-        Explorers may skip layers; social ants make one pass per stride.
+        (needs ``ants="explorer"``; "auto": "both" in extended mode, else None).
+    jumps : bool or "auto", default="auto"
+        Explorers may skip layers (e.g. an input straight to the output);
+        social ants make one pass per stride ("auto": True in extended mode).
     forward_bias : bool, default=True
         Rescale pheromones towards forward lines (always on in faithful mode).
     reward : {"regularized", "constant", "fixed"}, default="regularized"
@@ -57,17 +87,55 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     weight_reg : float, default=0.0
         ``lambda`` of the L1/L2 regularized deposit.
     weight_norm : {"l1", "l2"}, default="l2"
-    lamarckian : {None, "copy", "constant", "fitness"}, default=None
-        Colony-weight inheritance: copy the trained weights, blend with a
-        constant ``lamarckian_alpha``, or blend with a fitness-based alpha.
+    lamarckian : {None, "copy", "constant", "fitness", "elite", "auto"}, default="auto"
+        Weight inheritance.  "copy", "constant" and "fitness" keep colony
+        weights (copy the trained weights, or blend them in with a constant
+        ``lamarckian_alpha`` or a fitness-based alpha) that new RNNs start
+        from; "elite" (beyond the papers) starts every edge and cell from the
+        best population member that has it, so a structure trained before
+        goes on training.  "auto": "elite" in extended mode, else None.
     lamarckian_alpha : float, default=0.5
-    io_cells : {"sampled", "simple"}, default="sampled"
-        Inputs and outputs draw a cell type like hidden nodes, or stay simple.
-    learning_rate, momentum : float, default=0.001, 0.9
-        Nesterov SGD of the trainer.
-    mode : {"intended", "faithful"}, default="intended"
-        Rules as the papers describe them, or the reference code's behaviour
-        (see :data:`rnnkit.asne.config.MODE_SWITCHES`).
+    inherit : {"edges", "all", "auto"}, default="auto"
+        What is inherited: edge weights only (the papers), or cell
+        parameters too, kept per node and cell type ("auto": "all" in
+        extended mode).
+    new_weights : {"uniform", "normal", "auto"}, default="auto"
+        Parameters not inherited start from U(-0.5, 0.5), or from a normal
+        distribution with the mean and standard deviation of the inherited
+        ones (EXAMM's rule for new components).  "auto": "uniform".
+    evaluate_initial : bool or "auto", default="auto"
+        Let a candidate's start values compete with its trained epochs for
+        the best validation error, so an inherited network never comes back
+        worse than it started ("auto": True in extended mode).
+    io_cells : {"sampled", "simple", "linear", "auto"}, default="auto"
+        Inputs and outputs draw a cell type like hidden nodes, or are simple
+        cells, or (beyond the papers) linear cells ``h = x + b``, which give
+        an input-to-output line a linear path: a network starts close to
+        "repeat the last value" when it connects the target's own column
+        to the output ("auto": "linear" in extended mode, else "sampled").
+    learning_rate : float or "auto", default="auto"
+        Step of the Nesterov SGD trainer ("auto": 0.1 in extended mode,
+        the paper's 0.001 otherwise).
+    momentum : float, default=0.9
+    scale : {"minmax", None, "auto"}, default="auto"
+        "minmax" maps every input column and the target to [-0.5, 0.5] with
+        the training series' minimum and maximum (predictions, errors and
+        ``best_network_`` are in the target's own units); None uses the data
+        as given ("auto": "minmax" in extended mode, else None).
+    segment_length : int, None or "auto", default="auto"
+        Training series are cut into segments of this many steps, each one
+        update of the trainer (the state restarts at each segment's start);
+        validation always runs over whole series.  None trains on whole
+        series ("auto": 240 in extended mode, else None).
+    refine_epochs : int or "auto", default="auto"
+        After the last candidate, train the best network this many more
+        epochs from its trained values ("auto": ``n_candidates * epochs`` in
+        extended mode, so the search spends half its epochs on candidates
+        and half on its best network; 0 otherwise).
+    mode : {"extended", "intended", "faithful"}, default="extended"
+        Defaults of the "auto" parameters, and the rules: the papers' (also
+        in extended mode) or the reference code's (see
+        :data:`rnnkit.asne.config.MODE_SWITCHES`).
     switches : dict or None, default=None
         Individual mode switches overriding ``mode``, e.g.
         ``{"inverted_fitness_alpha": False}``.
@@ -81,52 +149,65 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         sequential and reproducible.
     checkpoint : str or None, default=None
         File for the search state, written every ``checkpoint_every`` results.
-        When the file exists at ``fit``, the search resumes from it.
+        When the file exists at ``fit``, the search resumes from it; ``fit``
+        refuses (ValueError listing the differences) when the file was
+        written with other settings, another ``random_state`` or other data.
+        The file is a pickle: resume only from files you wrote.
     checkpoint_every : int, default=10
     trainer, predictor : callable or None, default=None
         Replace :func:`rnnkit.asne.training.train_genome` and
         :func:`~rnnkit.asne.training.predict_genome` (picklable functions).
     random_state : int or None, default=None
     verbose : int, default=0
-        1: a progress line every 10 candidates; 2: one per candidate.
+        1: a progress line every 10 candidates (epochs spent, best validation
+        MAE so far); 2: one per candidate.
 
     Attributes
     ----------
     best_network_ : ASNENetwork
-        The best RNN (lowest validation MSE); ``to_json``, ``to_dot``, ``plot``.
+        The best RNN (lowest validation MSE); ``predict``, ``to_json``,
+        ``to_dot``, ``plot``.  It applies the estimator's scaling itself, and
+        its ``fitness`` (MSE) and ``mae`` are in the target's units.
     population_ : list of ASNENetwork
         The final population, best first.
     history_ : dict of ndarray
-        One entry per trained candidate in completion order: ``candidate``,
-        ``fitness``, ``mae``, ``n_params``, ``n_nodes``, ``n_edges``,
-        ``n_recurrent``, ``decision``, ``retries``, ``train_seconds``,
-        ``wall_seconds``.
+        The search, one entry per trained RNN in completion order, ready for
+        ``pandas.DataFrame(history_)``: ``candidate``, ``stage`` ("search" or
+        "refine"), ``mae`` (validation MAE in the target's units),
+        ``best_mae`` (best so far), ``epochs``, ``epochs_spent`` (running
+        total), ``n_params``, ``n_nodes``, ``n_edges``, ``n_recurrent``, one
+        count per cell type (``n_simple``, ``n_ugrnn``, ``n_mgu``,
+        ``n_gru``, ``n_delta``, ``n_lstm``), ``n_inherited``, ``fitness``
+        (validation MSE in the target's units), ``decision``, ``retries``,
+        ``train_seconds``, ``wall_seconds``.
     search_ : ASNESearch
         Colony, population and counters (``n_retries``, ``n_guard_restarts``).
+    input_scaler_, target_scaler_ : sklearn.preprocessing.MinMaxScaler or None
+        The fitted scaling (None without scaling).
     n_features_in_ : int
 
     Examples
     --------
     >>> import numpy as np
     >>> from rnnkit.asne import ASNERegressor
-    >>> from rnnkit.asne._testing import surrogate_train, predict_surrogate
     >>> rng = np.random.default_rng(0)
     >>> X = [rng.normal(size=(40, 3)) for _ in range(4)]
     >>> y = [x[:, 1] for x in X]
-    >>> est = ASNERegressor(n_candidates=10, hidden_layers=1, hidden_nodes=3, random_state=0,
-    ...                     trainer=surrogate_train, predictor=predict_surrogate).fit(X, y)
+    >>> est = ASNERegressor(n_candidates=4, epochs=2, hidden_nodes=3, random_state=0).fit(X, y)
     >>> [p.shape for p in est.predict(X[:2])]
     [(40,), (40,)]
     """
 
     def __init__(self, n_ants=20, n_candidates=100, epochs=10, population_size=10,
-                 hidden_layers=3, hidden_nodes=None, max_recurrent_depth=3, ants="standard",
-                 social=None, jumps=False, forward_bias=True, reward="regularized",
+                 hidden_layers="auto", hidden_nodes=None, max_recurrent_depth=3, ants="auto",
+                 social="auto", jumps="auto", forward_bias=True, reward="regularized",
                  deposit=0.03, evaporation=0.05, weight_reg=0.0, weight_norm="l2",
-                 lamarckian=None, lamarckian_alpha=0.5, io_cells="sampled",
-                 learning_rate=0.001, momentum=0.9, mode="intended", switches=None,
-                 validation_fraction=0.2, n_jobs=1, checkpoint=None, checkpoint_every=10,
-                 trainer=None, predictor=None, random_state=None, verbose=0):
+                 lamarckian="auto", lamarckian_alpha=0.5, inherit="auto", new_weights="auto",
+                 evaluate_initial="auto", io_cells="auto", learning_rate="auto",
+                 momentum=0.9, scale="auto", segment_length="auto", refine_epochs="auto",
+                 mode="extended", switches=None, validation_fraction=0.2, n_jobs=1,
+                 checkpoint=None, checkpoint_every=10, trainer=None, predictor=None,
+                 random_state=None, verbose=0):
         self.n_ants = n_ants
         self.n_candidates = n_candidates
         self.epochs = epochs
@@ -145,9 +226,15 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         self.weight_norm = weight_norm
         self.lamarckian = lamarckian
         self.lamarckian_alpha = lamarckian_alpha
+        self.inherit = inherit
+        self.new_weights = new_weights
+        self.evaluate_initial = evaluate_initial
         self.io_cells = io_cells
         self.learning_rate = learning_rate
         self.momentum = momentum
+        self.scale = scale
+        self.segment_length = segment_length
+        self.refine_epochs = refine_epochs
         self.mode = mode
         self.switches = switches
         self.validation_fraction = validation_fraction
@@ -167,6 +254,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         ----------
         X : list of array-like of shape (n_steps_k, n_features), or ndarray of
             shape (n_series, n_steps, n_features), or one 2-D array (a single series)
+            In a list, a 1-D array of shape (n_steps_k,) is a univariate
+            series; a nested list of numbers is one 2-D series.
         y : list of array-like of shape (n_steps_k,), or ndarray of shape
             (n_series, n_steps), or 1-D (a single series)
             Per-step targets (e.g. the next value of a column for forecasting).
@@ -183,41 +272,86 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            On bad input, a checkpoint that cannot be resumed, or when no
+            candidate reached a finite validation error.
+        RuntimeError
+            When a worker of the local process pool dies (e.g. a script that
+            calls ``fit`` with ``n_jobs > 1`` without an
+            ``if __name__ == "__main__":`` guard).
         """
         if y is None:
             raise ValueError("ASNERegressor requires y to be passed, but the target y is None")
-        X_list, y_list, _ = self._check_Xy(X, y, reset=True)
+        X_list, y_list, _ = self._check_Xy(X, y)
+        n_features = X_list[0].shape[1]
         if validation_data is not None:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (X_val, y_val), got "
                                  f"{len(validation_data)} items")
-            X_val, y_val, _ = self._check_Xy(*validation_data, reset=False, what="validation ")
+            X_val, y_val, _ = self._check_Xy(*validation_data, n_features=n_features,
+                                             what="validation ")
             X_tr, y_tr = X_list, y_list
         else:
             X_tr, y_tr, X_val, y_val = self._split(X_list, y_list)
-        self._check_params()
-        config = self._config()
+        opts = self._resolved()
+        self._check_params(opts)
+        config = self._config(n_features, opts)
         n_jobs = int(self.n_jobs)
-        kwargs = {"epochs": int(self.epochs), "learning_rate": float(self.learning_rate),
+        x_scaler = y_scaler = None
+        if opts["scale"] == "minmax":
+            x_scaler, y_scaler = fit_scalers(X_tr, y_tr)
+        X_tr, y_tr = segments(scale_inputs(X_tr, x_scaler), scale_targets(y_tr, y_scaler),
+                              opts["segment_length"])
+        X_val, y_val = scale_inputs(X_val, x_scaler), scale_targets(y_val, y_scaler)
+        unit = 1.0 if y_scaler is None else float(y_scaler.scale_[0])
+        kwargs = {"epochs": int(self.epochs), "learning_rate": float(opts["learning_rate"]),
                   "momentum": float(self.momentum)}
         if self.trainer is None:
-            kwargs.update(nesterov=config.nesterov, error_seed=config.error_seed)
+            kwargs.update(nesterov=config.nesterov, error_seed=config.error_seed,
+                          evaluate_initial=bool(opts["evaluate_initial"]),
+                          new_weights=opts["new_weights"])
         if self.checkpoint is not None and os.path.exists(self.checkpoint):
-            search = ASNESearch.load(self.checkpoint, trainer=self.trainer, verbose=self.verbose)
-            if search.n_inputs != self.n_features_in_ or search.config != config:
-                raise ValueError(f"checkpoint {self.checkpoint!r} was written by a search with "
-                                 "other settings or another number of features; remove it or "
-                                 "use the same parameters")
+            search = ASNESearch.load(self.checkpoint, trainer=self.trainer, verbose=self.verbose,
+                                     error_scale=1.0 / unit)
+            wanted = ASNESearch(n_features, config, trainer_kwargs=kwargs,
+                                random_state=self.random_state)
+            wanted.data_fingerprint = data_fingerprint((X_tr, y_tr, X_val, y_val))
+            differences = _resume_differences(search, wanted)
+            if differences:
+                raise ValueError(
+                    f"checkpoint {self.checkpoint!r} was written by a search with other "
+                    f"settings or data, which a resumed search would keep: "
+                    f"{'; '.join(differences)} (checkpoint vs this estimator). Resume with "
+                    "the checkpoint's settings and data, or delete the file (or pass another "
+                    "checkpoint path) to start a new search.")
         else:
-            search = ASNESearch(self.n_features_in_, config, trainer=self.trainer,
+            search = ASNESearch(n_features, config, trainer=self.trainer,
                                 trainer_kwargs=kwargs, random_state=self.random_state,
-                                verbose=self.verbose)
+                                verbose=self.verbose, error_scale=1.0 / unit)
         search.run(X_tr, y_tr, X_val, y_val, int(self.n_candidates), n_jobs=n_jobs,
                    executor=executor, checkpoint=self.checkpoint,
                    checkpoint_every=int(self.checkpoint_every),
-                   worker_setup=worker_setup)
+                   worker_setup=worker_setup, refine_epochs=int(opts["refine_epochs"]))
+        if search.best is None:
+            raise ValueError(
+                f"none of the {len(search.history)} candidates reached a finite validation "
+                "error: every training run diverged to NaN or infinity. Try a smaller "
+                "learning_rate, scale inputs and targets to a small range (scale='minmax'), "
+                "or look for extreme values in the data.")
+        maps = {"input_map": None, "target_map": None}
+        if x_scaler is not None:
+            maps = {"input_map": (x_scaler.scale_, x_scaler.min_),
+                    "target_map": (unit, float(y_scaler.min_[0]))}
+        self.n_features_in_ = n_features
+        self.input_scaler_, self.target_scaler_ = x_scaler, y_scaler
         self.search_ = search
-        self.population_ = [self._network(m) for m in search.population]
+        self.population_ = [
+            ASNENetwork(m.genome, m.params, m.edge_weights, m.fitness * search.error_scale ** 2,
+                        m.mae * search.error_scale, predictor=self.predictor, **maps)
+            for m in search.population]
         self.best_network_ = self.population_[0]
         self.history_ = search.history_arrays()
         return self
@@ -233,7 +367,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         a single 2-D series.
         """
         check_is_fitted(self, "best_network_")
-        X_list, _, form = self._check_Xy(X, None, reset=False)
+        X_list, _, form = self._check_Xy(X, None, n_features=self.n_features_in_)
         pred = [np.asarray(p, dtype=np.float64) for p in self.best_network_.predict(X_list)]
         if form == "3d":
             return np.stack(pred)
@@ -246,35 +380,54 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         from sklearn.metrics import r2_score
 
         pred = self.predict(X)
-        _, y_list, _ = self._check_Xy(X, y, reset=False)
+        _, y_list, _ = self._check_Xy(X, y, n_features=self.n_features_in_)
         flat = np.concatenate([np.ravel(p) for p in (pred if isinstance(pred, list) else [pred])])
         return r2_score(np.concatenate(y_list), flat, sample_weight=sample_weight)
 
     # ------------------------------------------------------------------ helpers
-    def _config(self):
+    def _resolved(self):
+        """Every "auto" parameter replaced by its mode's default."""
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        table = AUTO_DEFAULTS["extended" if self.mode == "extended" else "spec"]
+        opts = {k: table[k] if isinstance(getattr(self, k), str) and getattr(self, k) == "auto"
+                else getattr(self, k) for k in table}
+        if opts["refine_epochs"] == "search":  # as many epochs as the candidates had
+            opts["refine_epochs"] = self.n_candidates * self.epochs
+        return opts
+
+    def _config(self, n_features, opts):
         overrides = dict(self.switches or {})
         return make_config(
-            self.mode, hidden_layers=self.hidden_layers,
-            hidden_nodes=self.n_features_in_ if self.hidden_nodes is None else self.hidden_nodes,
-            max_recurrent_depth=self.max_recurrent_depth, n_ants=self.n_ants, ants=self.ants,
-            social=self.social, jumps=bool(self.jumps), forward_bias=bool(self.forward_bias),
-            io_cells=self.io_cells, reward=self.reward, deposit=self.deposit,
-            evaporation=self.evaporation, weight_reg=self.weight_reg,
-            weight_norm=self.weight_norm, lamarckian=self.lamarckian,
-            lamarckian_alpha=self.lamarckian_alpha, population_size=self.population_size,
-            **overrides)
+            self.mode, hidden_layers=opts["hidden_layers"],
+            hidden_nodes=n_features if self.hidden_nodes is None else self.hidden_nodes,
+            max_recurrent_depth=self.max_recurrent_depth, n_ants=self.n_ants,
+            ants=opts["ants"], social=opts["social"], jumps=bool(opts["jumps"]),
+            forward_bias=bool(self.forward_bias), io_cells=opts["io_cells"], reward=self.reward,
+            deposit=self.deposit, evaporation=self.evaporation, weight_reg=self.weight_reg,
+            weight_norm=self.weight_norm, lamarckian=opts["lamarckian"],
+            lamarckian_alpha=self.lamarckian_alpha, inherit=opts["inherit"],
+            new_weights=opts["new_weights"], evaluate_initial=bool(opts["evaluate_initial"]),
+            population_size=self.population_size, **overrides)
 
-    def _check_params(self):
+    def _check_params(self, opts):
         for name in ("n_candidates", "epochs", "n_jobs", "checkpoint_every"):
             v = getattr(self, name)
             if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        if not (isinstance(self.learning_rate, numbers.Real) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
-
-    def _network(self, member):
-        return ASNENetwork(member.genome, member.params, member.edge_weights, member.fitness,
-                           member.mae, predictor=self.predictor)
+        lr = opts["learning_rate"]
+        if not (isinstance(lr, numbers.Real) and lr > 0):
+            raise ValueError(f"learning_rate must be > 0 or 'auto', got {lr!r}")
+        if opts["scale"] not in ("minmax", None):
+            raise ValueError(f"scale must be 'minmax', None or 'auto', got {opts['scale']!r}")
+        seg = opts["segment_length"]
+        if seg is not None and (not isinstance(seg, numbers.Integral) or isinstance(seg, bool)
+                                or seg < 1):
+            raise ValueError(f"segment_length must be a positive integer, None or 'auto', "
+                             f"got {seg!r}")
+        ref = opts["refine_epochs"]
+        if not isinstance(ref, numbers.Integral) or isinstance(ref, bool) or ref < 0:
+            raise ValueError(f"refine_epochs must be an integer >= 0 or 'auto', got {ref!r}")
 
     def _split(self, X_list, y_list):
         n = len(X_list)
@@ -289,34 +442,45 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         return ([X_list[i] for i in tr], [y_list[i] for i in tr],
                 [X_list[i] for i in val], [y_list[i] for i in val])
 
-    def _check_Xy(self, X, y, reset, what=""):
-        """Normalise the three input forms to lists; returns (X_list, y_list, form)."""
+    def _check_Xy(self, X, y, n_features=None, what=""):
+        """Normalise the input forms to lists; returns ``(X_list, y_list, form)``.
+
+        ``n_features``: the number of features X must have (None: any).
+        """
         if isinstance(X, np.ndarray) and X.ndim == 3:
             form, X_raw = "3d", list(X)
         elif isinstance(X, (list, tuple)):
             form, X_raw = "list", list(X)
-            if len(X_raw) and np.ndim(X_raw[0]) < 2:  # a plain nested list = one 2-D series
-                form, X_raw = "2d", [X]
+            if len(X_raw) and not isinstance(X_raw[0], np.ndarray) and np.ndim(X_raw[0]) < 2:
+                form, X_raw = "2d", [X]  # a nested list of numbers: one 2-D series
         else:
             form, X_raw = "2d", [X]
         if len(X_raw) == 0:
             raise ValueError(f"{what}X is an empty list of series; at least one is needed")
         X_list = []
         for k, x in enumerate(X_raw):
+            if form == "list" and isinstance(x, np.ndarray) and x.ndim == 1:
+                x = x.reshape(-1, 1)  # a 1-D array is a univariate series
             try:
-                x = check_array(x, dtype=np.float64, ensure_min_samples=1)
+                x = check_array(x, dtype=np.float64, ensure_min_samples=1, input_name="X")
             except ValueError as exc:
-                raise ValueError(f"{what}series {k}: {exc}") if form != "2d" else exc
+                if form != "2d":
+                    raise ValueError(f"{what}X, series {k}: {exc}") from None
+                if "inhomogeneous" in str(exc) or "sequence" in str(exc):
+                    raise ValueError(
+                        f"{what}X was read as one series given as nested lists (one row per "
+                        "step), but its rows have different lengths. Pass a list of series: "
+                        "2-D arrays of shape (n_steps, n_features), or 1-D arrays for "
+                        "univariate series.") from None
+                raise
             X_list.append(x)
         n_feat = {x.shape[1] for x in X_list}
         if len(n_feat) > 1:
             raise ValueError(f"{what}series have different numbers of features: {sorted(n_feat)}")
         n_feat = n_feat.pop()
-        if reset:
-            self.n_features_in_ = n_feat
-        elif n_feat != self.n_features_in_:
+        if n_features is not None and n_feat != n_features:
             raise ValueError(f"X has {n_feat} features, but ASNERegressor is expecting "
-                             f"{self.n_features_in_} features as input.")
+                             f"{n_features} features as input.")
         if y is None:
             return X_list, None, form
         if form == "2d":
@@ -330,7 +494,13 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"{what}X has {len(X_list)} series but y has {len(y_raw)}")
         y_list = []
         for k, (x, t) in enumerate(zip(X_list, y_raw)):
-            t = check_array(t, dtype=np.float64, ensure_2d=False, ensure_min_samples=1)
+            try:
+                t = check_array(t, dtype=np.float64, ensure_2d=False, ensure_min_samples=1,
+                                input_name="y")
+            except ValueError as exc:
+                if form == "2d":
+                    raise
+                raise ValueError(f"{what}y, series {k}: {exc}") from None
             if t.ndim == 2 and t.shape[1] == 1:
                 t = t[:, 0]
             if t.ndim != 1:
@@ -340,3 +510,23 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                 raise ValueError(f"{what}series {k} has {len(x)} steps in X but {len(t)} in y")
             y_list.append(t)
         return X_list, y_list, form
+
+
+def _resume_differences(saved, wanted):
+    """What differs between a loaded search and the one the estimator would start."""
+    out = []
+    if saved.n_inputs != wanted.n_inputs:
+        out.append(f"n_features {saved.n_inputs} vs {wanted.n_inputs}")
+    for f in fields(saved.config):
+        a, b = getattr(saved.config, f.name), getattr(wanted.config, f.name)
+        if a != b:
+            out.append(f"{f.name} {a!r} vs {b!r}")
+    for key in sorted(set(saved.trainer_kwargs) | set(wanted.trainer_kwargs)):
+        a, b = saved.trainer_kwargs.get(key), wanted.trainer_kwargs.get(key)
+        if a != b:
+            out.append(f"{key} {a!r} vs {b!r}")
+    if saved.random_state != wanted.random_state:
+        out.append(f"random_state {saved.random_state!r} vs {wanted.random_state!r}")
+    if saved.data_fingerprint not in (None, wanted.data_fingerprint):
+        out.append("the training or validation data differ")
+    return out

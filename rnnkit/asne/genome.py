@@ -10,11 +10,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-CELL_TYPES = ("simple", "ugrnn", "mgu", "gru", "delta", "lstm")
+CELL_TYPES = ("simple", "ugrnn", "mgu", "gru", "delta", "lstm", "linear")
 """Cell type names; ``Genome.node_cell`` holds indices into this tuple."""
 
-CELL_N_PARAMS = {"simple": 1, "ugrnn": 6, "mgu": 6, "gru": 9, "delta": 6, "lstm": 11}
+SAMPLED_CELL_TYPES = CELL_TYPES[:6]
+"""The types ants choose from, one type pheromone each (spec asne.md section 5).
+``"linear"`` (``h = x + b``, beyond the papers) is only ever given to inputs
+and outputs (``io_cells="linear"``)."""
+
+CELL_N_PARAMS = {"simple": 1, "ugrnn": 6, "mgu": 6, "gru": 9, "delta": 6, "lstm": 11,
+                 "linear": 1}
 """Number of parameters of each scalar cell (spec asne.md section 3)."""
+
+MAX_CELL_PARAMS = max(CELL_N_PARAMS.values())
+"""Width of the per-node parameter rows (``Genome.node_params``)."""
 
 
 @dataclass
@@ -40,8 +49,12 @@ class Genome:
     edge_innovation : ndarray of int, shape (n_edges,)
         Colony line id of each edge (its identity across genomes).
     edge_weight : ndarray of float64, shape (n_edges,) or None
-        Initial edge weights (e.g. Lamarckian colony weights); None to draw
-        them from U(-0.5, 0.5).
+        Initial edge weights (e.g. Lamarckian colony weights); None or NaN
+        entries are drawn by the trainer.
+    node_params : ndarray of float64, shape (n_nodes, MAX_CELL_PARAMS) or None
+        Initial cell parameters of each node, in the order of its cell's
+        parameters (row ``i`` uses its first ``CELL_N_PARAMS[cell]``
+        entries); None or NaN entries are drawn by the trainer.
     """
 
     n_inputs: int
@@ -54,6 +67,7 @@ class Genome:
     edge_skip: np.ndarray
     edge_innovation: np.ndarray
     edge_weight: np.ndarray = field(default=None)
+    node_params: np.ndarray = field(default=None)
 
     @property
     def n_nodes(self):

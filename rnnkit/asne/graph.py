@@ -28,7 +28,8 @@ N_PARAMS = np.array([CELL_N_PARAMS[name] for name in CELL_TYPES], dtype=np.int64
 """Number of parameters per cell code."""
 
 N_SLOTS = np.array(
-    [{"simple": 0, "ugrnn": 3, "mgu": 3, "gru": 4, "delta": 3, "lstm": 6}[name] for name in CELL_TYPES],
+    [{"simple": 0, "ugrnn": 3, "mgu": 3, "gru": 4, "delta": 3, "lstm": 6, "linear": 0}[name]
+     for name in CELL_TYPES],
     dtype=np.int64,
 )
 """Number of internals stored per time step for each cell code (see graph_rnn)."""
@@ -200,6 +201,25 @@ def compile_genome(genome):
                          ewpos=edge_param[act], eoff=eoff, out_pos=out_pos, pad=pad,
                          n_params=n_params, n_node_params=n_node_params,
                          edge_param=edge_param, n_inputs=n_in)
+
+
+def node_param_index(graph):
+    """Where each cell parameter of the flat vector belongs.
+
+    Parameters
+    ----------
+    graph : CompiledGraph
+
+    Returns
+    -------
+    position : ndarray of int64, shape (graph.n_node_params,)
+        Position (topological index) of the node owning ``params[i]``;
+        ``graph.order[position]`` is its genome node index.
+    slot : ndarray of int64, shape (graph.n_node_params,)
+        Index of ``params[i]`` among that node's cell parameters.
+    """
+    position = np.repeat(np.arange(graph.n_nodes, dtype=np.int64), N_PARAMS[graph.cell])
+    return position, np.arange(graph.n_node_params, dtype=np.int64) - graph.poff[position]
 
 
 def count_parameters(genome):

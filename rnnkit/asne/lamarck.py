@@ -1,10 +1,15 @@
-"""Lamarckian ("communal") colony weights (spec asne.md section 8).
+"""Lamarckian weight inheritance.
 
-The colony keeps a weight on every line.  New RNN edges may start from it
-(:attr:`SearchConfig.lamarck_init`) and trained RNNs write their best-epoch
-edge weights back into it.
+Spec asne.md section 8: the colony keeps a weight on every line.  New RNN
+edges may start from it (:attr:`SearchConfig.lamarck_init`) and trained RNNs
+write their best-epoch edge weights back into it.  Beyond the papers, the
+colony can also keep the cell parameters of every node and cell type
+(``inherit="all"``), and a candidate can start each element from the best
+population member that has it (``lamarckian="elite"``).
 """
 import numpy as np
+
+from .genome import CELL_TYPES, MAX_CELL_PARAMS
 
 
 def fitness_alpha(f, f_best, f_worst, inverted=False):
@@ -22,7 +27,7 @@ def fitness_alpha(f, f_best, f_worst, inverted=False):
 
 
 def update_colony_weights(colony, genome, edge_weights, fitness, config, population,
-                          inserted):
+                          inserted, node_params=None):
     """Apply the enabled colony-weight updates for one returned RNN.
 
     Parameters
@@ -37,6 +42,9 @@ def update_colony_weights(colony, genome, edge_weights, fitness, config, populat
         Its state *before* this RNN is inserted.
     inserted : bool
         Whether the RNN enters the population (the ``copy`` rule needs it).
+    node_params : ndarray of float64, shape (genome.n_nodes, MAX_CELL_PARAMS), optional
+        Trained cell parameters (NaN for inactive nodes); written into the
+        colony by the same rule when ``config.inherit == "all"``.
 
     Returns
     -------
@@ -62,4 +70,60 @@ def update_colony_weights(colony, genome, edge_weights, fitness, config, populat
     if "pheromone" in updates and len(lines):
         tau = colony.line_tau[lines]
         colony.line_weight[lines] *= tau / tau.max()
+    if config.inherit == "all" and node_params is not None:
+        p_r = np.asarray(node_params, dtype=np.float64)
+        rows = np.flatnonzero(~np.isnan(p_r).all(axis=1))
+        ids, cells, p_r = genome.node_id[rows], genome.node_cell[rows], p_r[rows]
+        old = colony.node_params[ids, cells]
+        new = None
+        if "copy" in updates and inserted:
+            new = p_r
+        if alpha is not None:
+            new = alpha * p_r + (1 - alpha) * old
+        if new is not None:  # never trained before: take the trained values
+            colony.node_params[ids, cells] = np.where(np.isnan(old), p_r, new)
     return alpha
+
+
+def inherit_from_population(genome, population, node_params=True, n_members=None):
+    """Start every element of ``genome`` from the best member that has it.
+
+    An edge is identified by its innovation number, a cell by its colony node
+    and cell type.  Elements no member has stay NaN (drawn by the trainer).
+
+    Parameters
+    ----------
+    genome : Genome
+        Its ``edge_weight`` (and ``node_params``) are set in place.
+    population : Population
+        Members with ``edge_weights`` and ``node_params``, best first.
+    node_params : bool, default=True
+        Inherit cell parameters too (else only edge weights).
+    n_members : int or None, default=None
+        Look only at the best ``n_members`` members (None: all).
+
+    Returns
+    -------
+    n_inherited : int
+        Number of edges plus cells that got a member's values.
+    """
+    weights = np.full(genome.n_edges, np.nan)
+    cells = np.full((genome.n_nodes, MAX_CELL_PARAMS), np.nan) if node_params else None
+    node_key = genome.node_id * len(CELL_TYPES) + genome.node_cell
+    for m in reversed(population.members[:n_members]):  # worst first: better ones overwrite
+        g = m.genome
+        ok = np.isfinite(m.edge_weights)
+        _, mine, theirs = np.intersect1d(genome.edge_innovation, g.edge_innovation[ok],
+                                         return_indices=True)
+        weights[mine] = m.edge_weights[ok][theirs]
+        if node_params and m.node_params is not None:
+            ok = ~np.isnan(m.node_params).all(axis=1)
+            _, mine, theirs = np.intersect1d(
+                node_key, (g.node_id * len(CELL_TYPES) + g.node_cell)[ok], return_indices=True)
+            cells[mine] = m.node_params[ok][theirs]
+    genome.edge_weight = weights
+    n = int(np.isfinite(weights).sum())
+    if node_params:
+        genome.node_params = cells
+        n += int((~np.isnan(cells).all(axis=1)).sum())
+    return n

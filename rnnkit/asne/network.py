@@ -6,7 +6,7 @@ import numpy as np
 from .genome import CELL_TYPES, Genome
 
 CELL_COLORS = {"simple": "#bbbbbb", "ugrnn": "#8dd3c7", "mgu": "#ffffb3", "gru": "#bebada",
-               "delta": "#fb8072", "lstm": "#80b1d3"}
+               "delta": "#fb8072", "lstm": "#80b1d3", "linear": "#ffffff"}
 
 
 class ASNENetwork:
@@ -20,14 +20,20 @@ class ASNENetwork:
     edge_weights : ndarray of float64, shape (genome.n_edges,), optional
         Trained weight of each edge (NaN for inactive edges).
     fitness, mae : float
-        Best validation MSE and the MAE at that epoch.
+        Best validation MSE and the MAE at that epoch, in the target's units.
     predictor : callable, optional
         ``predictor(genome, params, X_list) -> list of 1-D arrays``; defaults
         to :func:`rnnkit.asne.training.predict_genome`.
+    input_map : tuple (scale, offset) of ndarray of shape (n_features,), optional
+        The network reads ``X * scale + offset`` (the estimator's input
+        scaling); None reads ``X`` as it is.
+    target_map : tuple (scale, offset) of float, optional
+        The network's output ``o`` is returned as ``(o - offset) / scale``;
+        None returns ``o``.
     """
 
     def __init__(self, genome, params, edge_weights=None, fitness=np.nan, mae=np.nan,
-                 predictor=None):
+                 predictor=None, input_map=None, target_map=None):
         self.genome = genome
         self.params = np.asarray(params, dtype=np.float64)
         self.edge_weights = (np.full(genome.n_edges, np.nan) if edge_weights is None
@@ -35,6 +41,9 @@ class ASNENetwork:
         self.fitness = float(fitness)
         self.mae = float(mae)
         self.predictor = predictor
+        self.input_map = None if input_map is None else tuple(
+            np.asarray(v, dtype=np.float64) for v in input_map)
+        self.target_map = None if target_map is None else tuple(float(v) for v in target_map)
 
     # --------------------------------------------------------------- summary
     @property
@@ -58,11 +67,18 @@ class ASNENetwork:
 
     # --------------------------------------------------------------- use
     def predict(self, X_list):
-        """Per-step outputs, a list of arrays of shape (T_k,)."""
+        """Per-step outputs, a list of arrays of shape (T_k,), in the target's units."""
         predictor = self.predictor
         if predictor is None:
             from .training import predict_genome as predictor
-        return predictor(self.genome, self.params, X_list)
+        if self.input_map is not None:
+            scale, offset = self.input_map
+            X_list = [np.asarray(x, dtype=np.float64) * scale + offset for x in X_list]
+        out = predictor(self.genome, self.params, X_list)
+        if self.target_map is not None:
+            scale, offset = self.target_map
+            out = [(np.asarray(o, dtype=np.float64) - offset) / scale for o in out]
+        return out
 
     # --------------------------------------------------------------- export
     def to_dict(self):
@@ -80,6 +96,8 @@ class ASNENetwork:
                        "weight": _num(self.edge_weights[e]), "active": bool(edge_active[e])}
                       for e in range(g.n_edges)],
             "params": self.params.tolist(),
+            "input_map": None if self.input_map is None else [v.tolist() for v in self.input_map],
+            "target_map": None if self.target_map is None else list(self.target_map),
         }
 
     def to_json(self, path=None, **dump_kwargs):
@@ -112,7 +130,8 @@ class ASNENetwork:
         w = np.array([np.nan if e["weight"] is None else e["weight"] for e in edges], float)
         return cls(genome, np.array(d["params"], float), w,
                    np.nan if d["fitness"] is None else d["fitness"],
-                   np.nan if d["mae"] is None else d["mae"], predictor)
+                   np.nan if d["mae"] is None else d["mae"], predictor,
+                   d.get("input_map"), d.get("target_map"))
 
     def to_dot(self, path=None, active_only=True, feature_names=None):
         """Graphviz DOT text (forward edges solid, recurrent dashed and labelled ``t-d``)."""

@@ -43,14 +43,17 @@ def touched(colony, genome):
     inputs : ndarray of int
         Colony ids of the active inputs (their start lines).
     nodes, cells : ndarray of int
-        Colony ids of the active nodes and their cell types, in genome order.
+        Colony ids of the active nodes and their cell types, in genome order
+        (nodes of a type the ants do not choose, i.e. linear inputs and
+        outputs, left out: they have no type pheromone).
     """
     node_active, edge_active = genome.active_elements()
     lines = np.unique(genome.edge_innovation[edge_active])
     nodes = genome.node_id[node_active]
     cells = genome.node_cell[node_active]
     inputs = nodes[colony.node_layer[nodes] == 0]
-    return lines, inputs, nodes, cells
+    typed = cells < colony.type_tau.shape[1]
+    return lines, inputs, nodes[typed], cells[typed]
 
 
 def reward(colony, genome, fitness, config, reg_term=0.0):

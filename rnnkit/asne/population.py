@@ -23,6 +23,8 @@ class Member:
         Candidate number (order of generation).
     key : tuple
         Structure key (see :func:`structure_key`).
+    node_params : ndarray of float64, shape (genome.n_nodes, MAX_CELL_PARAMS) or None
+        Trained cell parameters (None when the trainer does not report them).
     """
 
     fitness: float
@@ -33,6 +35,7 @@ class Member:
     n_params: int
     index: int
     key: tuple
+    node_params: np.ndarray = None
 
 
 def structure_key(genome):

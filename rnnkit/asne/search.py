@@ -6,27 +6,39 @@ the loop runs in this process and is reproducible from ``random_state``.
 The whole state (colony, population, history, random generator) can be
 saved to a checkpoint and resumed.
 """
+import hashlib
+import multiprocessing
 import os
 import pickle
+import shutil
 import sys
+import tempfile
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
-import multiprocessing
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .ants import build_genome, march
 from .colony import TAU_MAX0, Colony
 from .config import make_config
-from .lamarck import update_colony_weights
+from .genome import CELL_TYPES
+from .lamarck import inherit_from_population, update_colony_weights
 from .pheromones import evaporate, forward_bias, penalize, regularization, reward
 from .population import Member, Population, structure_key
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+CHECKPOINT_KEYS = ("version", "config", "n_inputs", "trainer_kwargs", "random_state",
+                   "data_fingerprint", "colony", "population", "history", "rng", "n_generated",
+                   "n_retries", "n_guard_restarts", "wall")
 
-HISTORY_FIELDS = ("candidate", "fitness", "mae", "n_params", "n_nodes", "n_edges",
-                  "n_recurrent", "decision", "retries", "train_seconds", "wall_seconds")
+HISTORY_FIELDS = ("candidate", "stage", "fitness", "mae", "best_mae", "epochs", "epochs_spent",
+                  "n_params", "n_nodes", "n_edges", "n_recurrent",
+                  *(f"n_{cell}" for cell in CELL_TYPES), "n_inherited", "decision", "retries",
+                  "train_seconds", "wall_seconds")
+"""Columns of :meth:`ASNESearch.history_arrays` (one row per trained RNN)."""
 
 
 @dataclass
@@ -37,6 +49,9 @@ class Candidate:
     genome: object
     seed: int
     retries: int
+    stage: str = "search"
+    epochs: int = None
+    n_inherited: int = 0
 
 
 class ColonyCollapsedError(RuntimeError):
@@ -63,24 +78,45 @@ class ASNESearch:
     random_state : int or None
     verbose : int
         0 silent, 1 a line every 10 candidates, 2 a line per candidate.
+    error_scale : float, default=1.0
+        Factor from the trainer's errors to those recorded in ``history`` and
+        printed (MAE times ``error_scale``, MSE times its square; e.g.
+        ``1 / scale`` of a target scaling, to report errors in the target's
+        own units).  The pheromone rules always see the trainer's values.
 
     Attributes
     ----------
     colony : Colony
     population : Population
     history : list of dict
-        One record per returned candidate, in completion order, with keys
-        :data:`HISTORY_FIELDS`.
+        One record per trained RNN, in completion order, with keys
+        :data:`HISTORY_FIELDS`: ``stage`` is "search" for a candidate and
+        "refine" for the further training of the best network at the end;
+        ``mae``, ``best_mae`` (best so far) and ``fitness`` (validation MSE)
+        are in ``error_scale`` units; ``epochs_spent`` counts
+        every epoch trained so far; ``n_<cell>`` count active nodes of each
+        cell type; ``n_inherited`` counts edges and cells started from a
+        population member's trained values (``lamarckian="elite"`` or
+        ``"best"``; all of them for a refinement; colony weights are not
+        counted).
     n_generated, n_retries, n_guard_restarts : int
+    random_state : int or None
+        The seed the search was created with (None when it was not an int).
+    data_fingerprint : str or None
+        Digest of the data of the first :meth:`run`; a later ``run`` (e.g.
+        after :meth:`load`) on other data raises ``ValueError``.
     """
 
     def __init__(self, n_inputs, config=None, *, trainer=None, trainer_kwargs=None,
-                 random_state=None, verbose=0):
+                 random_state=None, verbose=0, error_scale=1.0):
         self.config = make_config() if config is None else config
         self.n_inputs = int(n_inputs)
         self.trainer = trainer
         self.trainer_kwargs = dict(trainer_kwargs or {})
         self.verbose = verbose
+        self.error_scale = float(error_scale)
+        self.random_state = _seed_record(random_state)
+        self.data_fingerprint = None
         self.rng = np.random.default_rng(random_state)
         c = self.config
         self.colony = Colony(self.n_inputs, c.hidden_layers, c.hidden_nodes, 1,
@@ -114,7 +150,8 @@ class ASNESearch:
             walk = march(self.colony, c, self.rng)
             self.n_guard_restarts += walk.guard_restarts
             genome = build_genome(self.colony, walk, self.rng, io_cells=c.io_cells,
-                                  colony_weights=c.lamarck_init)
+                                  colony_weights=c.lamarck_init,
+                                  colony_node_params=c.lamarck_init and c.inherit == "all")
             if genome.reaches_output():
                 break
             self.n_retries += 1
@@ -122,7 +159,34 @@ class ASNESearch:
             raise ColonyCollapsedError(
                 f"no march reached an output in {c.max_retries} attempts; "
                 f"the colony has collapsed (tau_max={self.colony.tau_max:.3g})")
-        cand = Candidate(self.n_generated, genome, int(self.rng.integers(2 ** 31 - 1)), attempt)
+        n_inherited = 0
+        if c.lamarckian in ("elite", "best"):
+            n_inherited = inherit_from_population(genome, self.population, c.inherit == "all",
+                                                  n_members=1 if c.lamarckian == "best" else None)
+        cand = Candidate(self.n_generated, genome, int(self.rng.integers(2 ** 31 - 1)), attempt,
+                         n_inherited=n_inherited)
+        self.n_generated += 1
+        return cand
+
+    def propose_refinement(self, epochs):
+        """A candidate that trains the best member further from its trained values.
+
+        Returns
+        -------
+        Candidate or None
+            None while the population is empty, or when the last trained RNN
+            already was a refinement.
+        """
+        best = self.population.best
+        if best is None or self.history[-1]["stage"] == "refine":
+            return None
+        genome = replace(best.genome, edge_weight=np.array(best.edge_weights),
+                         node_params=None if best.node_params is None
+                         else np.array(best.node_params))
+        node_active, edge_active = genome.active_elements()
+        cand = Candidate(self.n_generated, genome, int(self.rng.integers(2 ** 31 - 1)), 0,
+                         stage="refine", epochs=int(epochs),
+                         n_inherited=int(node_active.sum() + edge_active.sum()))
         self.n_generated += 1
         return cand
 
@@ -138,13 +202,15 @@ class ASNESearch:
         key = structure_key(genome)
         decision = self.population.decide(f, key)
         inserted = decision in ("insert", "replace")
+        node_params = getattr(result, "node_params", None)
         if np.isfinite(f):
             update_colony_weights(self.colony, genome, result.edge_weights, f, c,
-                                  self.population, inserted)
+                                  self.population, inserted, node_params)
         if inserted:
             member = Member(f, float(result.mae), genome, np.asarray(result.params),
                             np.asarray(result.edge_weights), int(result.n_params),
-                            cand.index, key)
+                            cand.index, key,
+                            None if node_params is None else np.asarray(node_params))
             self.population.apply(member, decision)
             reg = regularization(result.edge_weights, c.effective_weight_reg, c.weight_norm,
                                  c.signed_l1)
@@ -152,12 +218,20 @@ class ASNESearch:
         elif decision == "penalize":
             penalize(self.colony, genome, c)
         node_active, edge_active = genome.active_elements()
+        epochs = int(cand.epochs if cand.epochs is not None else self.trainer_kwargs["epochs"])
+        spent = self.history[-1]["epochs_spent"] if self.history else 0
+        best = self.population.best
+        cells = np.bincount(genome.node_cell[node_active], minlength=len(CELL_TYPES))
         self.history.append({
-            "candidate": cand.index, "fitness": f, "mae": float(result.mae),
+            "candidate": cand.index, "stage": cand.stage, "fitness": f * self.error_scale ** 2,
+            "mae": float(result.mae) * self.error_scale,
+            "best_mae": np.nan if best is None else best.mae * self.error_scale,
+            "epochs": epochs, "epochs_spent": spent + epochs,
             "n_params": int(result.n_params), "n_nodes": int(node_active.sum()),
             "n_edges": int(edge_active.sum()),
             "n_recurrent": int((edge_active & (genome.edge_skip > 0)).sum()),
-            "decision": decision, "retries": cand.retries,
+            **{f"n_{cell}": int(k) for cell, k in zip(CELL_TYPES, cells)},
+            "n_inherited": cand.n_inherited, "decision": decision, "retries": cand.retries,
             "train_seconds": float(train_seconds), "wall_seconds": self._wall,
         })
         self._report()
@@ -165,8 +239,9 @@ class ASNESearch:
 
     # ------------------------------------------------------------ the loop
     def run(self, X_train, y_train, X_val, y_val, n_candidates, *, n_jobs=1, executor=None,
-            checkpoint=None, checkpoint_every=10, mp_context="spawn", worker_setup=None):
-        """Search until ``n_candidates`` results have returned in total.
+            checkpoint=None, checkpoint_every=10, mp_context="spawn", worker_setup=None,
+            refine_epochs=0):
+        """Search until ``n_candidates`` candidates have returned in total.
 
         Parameters
         ----------
@@ -193,6 +268,10 @@ class ASNESearch:
         worker_setup : callable, optional
             Run once in each local pool worker at start (e.g. to JIT-load the
             trainer's kernels); must be picklable.
+        refine_epochs : int, default=0
+            After the last candidate, train the best network this many more
+            epochs from its trained values (one more history row, stage
+            "refine"); it replaces the best if its validation MSE is lower.
 
         Returns
         -------
@@ -203,57 +282,90 @@ class ASNESearch:
         n_jobs = int(n_jobs)
         if n_jobs < 1:
             raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
+        fingerprint = data_fingerprint(data)
+        if self.data_fingerprint is None:
+            self.data_fingerprint = fingerprint
+        elif fingerprint != self.data_fingerprint:
+            raise ValueError("this search was run on other training or validation data; "
+                             "resume it on the same data, or start a new search")
         start = time.perf_counter() - self._wall
         since_save = 0
 
         def tick():
             self._wall = time.perf_counter() - start
 
-        def maybe_save(force=False):
+        def maybe_save():
             nonlocal since_save
             since_save += 1
-            if checkpoint is not None and (force or since_save >= checkpoint_every):
+            if checkpoint is not None and since_save >= checkpoint_every:
                 self.save(checkpoint)
                 since_save = 0
 
+        n_search = sum(h["stage"] == "search" for h in self.history)
+        phases = [(self.propose, n_candidates - n_search)]
+        if refine_epochs:
+            phases.append((lambda: self.propose_refinement(refine_epochs), 1))
+
         if executor is None and n_jobs == 1:
-            while len(self.history) < n_candidates:
-                cand = self.propose()
-                result, seconds = _evaluate(trainer, cand.genome, data, cand.seed,
-                                            self.trainer_kwargs)
-                tick()
-                self.receive(cand, result, seconds)
-                maybe_save()
+            for make, n in phases:
+                for _ in range(n):
+                    cand = make()
+                    if cand is None:
+                        break
+                    result, seconds = _evaluate(trainer, cand.genome, data, cand.seed,
+                                                self._kwargs(cand))
+                    tick()
+                    self.receive(cand, result, seconds)
+                    maybe_save()
         else:
             own = executor is None
+            tmpdir = None
             if own:
+                # The data reach the workers through a file, not the pool's initargs: a
+                # worker that dies while starting (e.g. a script without a __main__ guard)
+                # would otherwise leave this process blocked writing them into its pipe.
+                tmpdir = tempfile.mkdtemp(prefix="rnnkit-asne-")
+                data_path = os.path.join(tmpdir, "data.pkl")
+                with open(data_path, "wb") as fh:
+                    pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 ctx = multiprocessing.get_context(mp_context)
                 executor = ProcessPoolExecutor(n_jobs, mp_context=ctx, initializer=_init_worker,
-                                               initargs=(data, worker_setup))
+                                               initargs=(data_path, worker_setup))
             payload = None if own else data
             in_flight = {}
+            n_returned = 0
             try:
-                while True:
-                    while (len(in_flight) < n_jobs
-                           and len(self.history) + len(in_flight) < n_candidates):
-                        cand = self.propose()
-                        fut = executor.submit(_evaluate, trainer, cand.genome, payload,
-                                              cand.seed, self.trainer_kwargs)
-                        in_flight[fut] = cand
-                    if not in_flight:
-                        break
-                    done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-                    for fut in sorted(done, key=lambda f: in_flight[f].index):
-                        cand = in_flight.pop(fut)
-                        result, seconds = fut.result()
-                        tick()
-                        self.receive(cand, result, seconds)
-                        maybe_save()
+                for make, n in phases:
+                    while True:
+                        while len(in_flight) < n_jobs and n > 0:
+                            cand = make()
+                            if cand is None:
+                                n = 0
+                                break
+                            n -= 1
+                            fut = executor.submit(_evaluate, trainer, cand.genome, payload,
+                                                  cand.seed, self._kwargs(cand))
+                            in_flight[fut] = cand
+                        if not in_flight:
+                            break
+                        done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                        for fut in sorted(done, key=lambda f: in_flight[f].index):
+                            cand = in_flight.pop(fut)
+                            result, seconds = fut.result()
+                            n_returned += 1
+                            tick()
+                            self.receive(cand, result, seconds)
+                            maybe_save()
+            except BrokenProcessPool as exc:
+                if not own:
+                    raise
+                raise RuntimeError(_broken_pool_message(n_returned)) from exc
             finally:
                 for fut in in_flight:
                     fut.cancel()
                 if own:
                     executor.shutdown(wait=True, cancel_futures=True)
+                    shutil.rmtree(tmpdir, ignore_errors=True)
         tick()
         if checkpoint is not None:
             self.save(checkpoint)
@@ -273,7 +385,8 @@ class ASNESearch:
     def save(self, path):
         """Write the search state atomically to ``path`` (pickle)."""
         state = {"version": CHECKPOINT_VERSION, "config": self.config, "n_inputs": self.n_inputs,
-                 "trainer_kwargs": self.trainer_kwargs, "colony": self.colony.state(),
+                 "trainer_kwargs": self.trainer_kwargs, "random_state": self.random_state,
+                 "data_fingerprint": self.data_fingerprint, "colony": self.colony.state(),
                  "population": self.population.members, "history": self.history,
                  "rng": self.rng.bit_generator.state, "n_generated": self.n_generated,
                  "n_retries": self.n_retries, "n_guard_restarts": self.n_guard_restarts,
@@ -285,14 +398,23 @@ class ASNESearch:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path, *, trainer=None, verbose=0):
-        """Rebuild a search from :meth:`save`'s file; continue it with :meth:`run`."""
-        with open(path, "rb") as fh:
-            state = pickle.load(fh)
-        if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
-            raise ValueError(f"{path!r} is not an ASNE checkpoint of version {CHECKPOINT_VERSION}")
+    def load(cls, path, *, trainer=None, verbose=0, error_scale=1.0):
+        """Rebuild a search from :meth:`save`'s file; continue it with :meth:`run`.
+
+        The file is a pickle: load only checkpoints you wrote yourself.
+
+        Raises
+        ------
+        ValueError
+            If the file is empty, truncated or corrupt, or is not an ASNE
+            checkpoint of this version; the message names the file.
+        """
+        state = read_checkpoint(path)
         self = cls(state["n_inputs"], state["config"], trainer=trainer,
-                   trainer_kwargs=state["trainer_kwargs"], verbose=verbose)
+                   trainer_kwargs=state["trainer_kwargs"], verbose=verbose,
+                   error_scale=error_scale)
+        self.random_state = state["random_state"]
+        self.data_fingerprint = state["data_fingerprint"]
         self.colony.set_state(state["colony"])
         self.population.members = list(state["population"])
         self.history = list(state["history"])
@@ -304,6 +426,12 @@ class ASNESearch:
         return self
 
     # ------------------------------------------------------------ helpers
+    def _kwargs(self, cand):
+        """Trainer keyword arguments for one candidate."""
+        if cand.epochs is None:
+            return self.trainer_kwargs
+        return {**self.trainer_kwargs, "epochs": cand.epochs}
+
     def _resolve_trainer(self):
         if self.trainer is not None:
             return self.trainer
@@ -319,32 +447,113 @@ class ASNESearch:
             return
         h = self.history[-1]
         n = len(self.history)
-        if self.verbose >= 2 or n % 10 == 0:
-            best = self.population.best
-            print(f"[ASNE] {n:5d} candidates  {h['wall_seconds']:8.1f}s  "
-                  f"last f={h['fitness']:.4g} ({h['decision']}, {h['n_nodes']} nodes, "
-                  f"{h['n_edges']} edges)  best f={best.fitness:.4g} mae={best.mae:.4g}"
-                  if best is not None else f"[ASNE] {n} candidates", file=sys.stdout, flush=True)
+        if self.verbose >= 2 or n % 10 == 0 or h["stage"] == "refine":
+            print(f"[ASNE] {n:5d} {'refined' if h['stage'] == 'refine' else 'candidates'}  "
+                  f"{h['epochs_spent']:6d} epochs  {h['wall_seconds']:8.1f}s  "
+                  f"last mae={h['mae']:.4g} ({h['decision']}, {h['n_nodes']} nodes, "
+                  f"{h['n_edges']} edges, {h['n_params']} params)  best mae={h['best_mae']:.4g}",
+                  file=sys.stdout, flush=True)
+
+
+def read_checkpoint(path):
+    """The state dict of a checkpoint file, or a ValueError naming the file and the fault."""
+    shown = repr(os.fspath(path))
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except IsADirectoryError:
+        raise ValueError(f"checkpoint {shown} is a directory, not a checkpoint file") from None
+    if not raw:
+        raise ValueError(f"checkpoint file {shown} is empty (0 bytes): it was not written "
+                         "completely; delete it to start a new search")
+    try:
+        state = pickle.loads(raw)
+    except (EOFError, pickle.UnpicklingError, ValueError) as exc:
+        raise ValueError(f"checkpoint file {shown} ({len(raw)} bytes) is truncated or corrupt "
+                         f"and cannot be read ({type(exc).__name__}: {exc}); delete it to "
+                         "start a new search") from exc
+    except (AttributeError, ImportError, TypeError, IndexError, KeyError) as exc:
+        raise ValueError(f"checkpoint file {shown} holds objects this version of rnnkit "
+                         f"cannot rebuild ({type(exc).__name__}: {exc}); it is not an ASNE "
+                         "checkpoint of this version") from exc
+    if not isinstance(state, dict) or "version" not in state:
+        raise ValueError(f"checkpoint file {shown} is not an ASNE checkpoint: it holds a "
+                         f"{type(state).__name__}, not a search state")
+    if state["version"] != CHECKPOINT_VERSION:
+        raise ValueError(f"checkpoint file {shown} has format version {state['version']!r}; "
+                         f"this version of rnnkit reads version {CHECKPOINT_VERSION} only")
+    missing = [k for k in CHECKPOINT_KEYS if k not in state]
+    if missing:
+        raise ValueError(f"checkpoint file {shown} is not a complete ASNE checkpoint: it lacks "
+                         f"{missing}")
+    return state
+
+
+def data_fingerprint(data):
+    """Digest of a tuple of lists of arrays (shapes and float64 values)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in data:
+        h.update(f"[{len(part)}]".encode())
+        for a in part:
+            a = np.ascontiguousarray(a, dtype=np.float64)
+            h.update(repr(a.shape).encode())
+            h.update(a.data)
+    return h.hexdigest()
+
+
+def _seed_record(random_state):
+    """What a checkpoint records of ``random_state``: the int seed, else None."""
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    return None
+
+
+def _broken_pool_message(n_returned):
+    """Why the local pool broke, and what to do."""
+    if n_returned == 0:
+        return (
+            "a worker of the process pool (n_jobs > 1) exited before returning any candidate. "
+            "Each worker starts a fresh Python that imports your main script, so a script "
+            "that calls fit must do so under `if __name__ == \"__main__\":` (otherwise every "
+            "worker runs the script again and fails; see the worker's traceback above). "
+            "Add the guard, or use n_jobs=1 to train in this process.")
+    return (f"a worker of the process pool (n_jobs > 1) died after {n_returned} candidates "
+            "had returned (killed, or out of memory?); the search state up to the last "
+            "result is kept in the checkpoint if one was given")
 
 
 _WORKER_DATA = None
+WATCHDOG_SECONDS = 0.5
 
 
-def _init_worker(data, setup=None):
-    """Set up a worker of the local pool: one BLAS and one Numba thread, data kept.
+def _init_worker(data_path, setup=None):
+    """Set up a worker of the local pool: one BLAS and one Numba thread, data loaded.
 
     ``n_jobs`` workers each running the default thread pools would
     oversubscribe the cores (measured on the coal benchmark: 1.4x instead of
-    2.0x candidates per minute with 2 workers on 2 cores).
+    2.0x candidates per minute with 2 workers on 2 cores).  A watchdog thread
+    ends the worker when its parent process dies (e.g. ``kill -9`` of the
+    search), so no worker outlives the search.
     """
     global _WORKER_DATA
     import numba
     from threadpoolctl import threadpool_limits
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True,
+                     name="rnnkit-asne-watchdog").start()
     numba.set_num_threads(1)  # first: it loads Numba's threading layer (maybe OpenMP)
     threadpool_limits(1)
-    _WORKER_DATA = data
+    if data_path is not None:
+        with open(data_path, "rb") as fh:
+            _WORKER_DATA = pickle.load(fh)
     if setup is not None:
         setup()
+
+
+def _watch_parent(parent_pid):
+    """Exit this process as soon as ``parent_pid`` stops being its parent."""
+    while os.getppid() == parent_pid:
+        time.sleep(WATCHDOG_SECONDS)
+    os._exit(1)
 
 
 def _evaluate(trainer, genome, data, seed, kwargs):

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..kernels import graph_rnn
-from .graph import compile_genome
+from .genome import MAX_CELL_PARAMS
+from .graph import compile_genome, node_param_index
 
+NEW_WEIGHTS = ("uniform", "normal", "zero")
 NORM_CLIP = 1.0
 NORM_BOOST = 0.05
 PARAM_CLIP = 10.0
@@ -29,6 +31,9 @@ class TrainResult:
         :func:`rnnkit.asne.graph.compile_genome`).
     edge_weights : ndarray of float64, shape (genome.n_edges,)
         Best-epoch weight of each genome edge, NaN for inactive edges.
+    node_params : ndarray of float64, shape (genome.n_nodes, MAX_CELL_PARAMS)
+        Best-epoch cell parameters of each genome node (row layout of
+        ``Genome.node_params``), NaN for inactive nodes and unused entries.
     fitness : float
         Best validation MSE (mean over series of each series' MSE); ``inf``
         if training diverged to non-finite values in every epoch.
@@ -43,6 +48,7 @@ class TrainResult:
 
     params: np.ndarray
     edge_weights: np.ndarray
+    node_params: np.ndarray
     fitness: float
     mae: float
     n_params: int
@@ -51,15 +57,15 @@ class TrainResult:
 
 def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rate=0.001,
                  momentum=0.9, nesterov="standard", error_seed="corrected", random_state=None,
-                 evaluate_initial=False):
+                 evaluate_initial=False, new_weights="uniform"):
     """Train a genome's weights by per-sequence BPTT; return the best-validation state.
 
     Parameters
     ----------
     genome : Genome
-        Exactly one output node.  Edge weights start from
-        ``genome.edge_weight`` where it is given and not NaN, else from
-        U(-0.5, 0.5); cell parameters always from U(-0.5, 0.5).
+        Exactly one output node.  Edge weights and cell parameters start
+        from ``genome.edge_weight`` and ``genome.node_params`` where those
+        are given and not NaN; the others are drawn (``new_weights``).
     X_train, X_val : list of ndarray, each of shape (T_k, n_inputs)
     y_train, y_val : list of ndarray, each of shape (T_k,)
     epochs : int
@@ -84,6 +90,11 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
         them compete for the best (the reference's
         ``backpropagate_stochastic`` does; spec section 4 does not say so).
         ``history`` still has one row per epoch.
+    new_weights : {"uniform", "normal"}, default="uniform"
+        How parameters without a start value are drawn: U(-0.5, 0.5), or
+        from a normal distribution with the mean and standard deviation of
+        the given start values (EXAMM's rule for new components; uniform
+        while fewer than two are given).
 
     Returns
     -------
@@ -103,7 +114,7 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
     X_train, y_train = _check_series(X_train, y_train, graph.n_inputs, "training")
     X_val, y_val = _check_series(X_val, y_val, graph.n_inputs, "validation")
     rng = np.random.default_rng(random_state)
-    params = initial_params(genome, graph, rng)
+    params = initial_params(genome, graph, rng, new_weights)
 
     H, S, DH = graph_rnn.workspace(graph, max(len(x) for x in X_train + X_val))
     grad = np.zeros(graph.n_params)
@@ -136,8 +147,12 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
     edge_weights = np.full(genome.n_edges, np.nan)
     active = graph.edge_param >= 0
     edge_weights[active] = best_params[graph.edge_param[active]]
-    return TrainResult(params=best_params, edge_weights=edge_weights, fitness=float(fitness),
-                       mae=float(mae), n_params=graph.n_params, history=history)
+    node_params = np.full((genome.n_nodes, MAX_CELL_PARAMS), np.nan)
+    position, slot = node_param_index(graph)
+    node_params[graph.order[position], slot] = best_params[:graph.n_node_params]
+    return TrainResult(params=best_params, edge_weights=edge_weights, node_params=node_params,
+                       fitness=float(fitness), mae=float(mae), n_params=graph.n_params,
+                       history=history)
 
 
 def predict_genome(genome, params, X_list):
@@ -167,26 +182,46 @@ def predict_genome(genome, params, X_list):
     return [graph_rnn.forward(graph, params, X, H, S)[:, 0].copy() for X in X_list]
 
 
-def initial_params(genome, graph, rng):
-    """Initial flat parameters: U(-0.5, 0.5), edge weights from the genome where given.
+def initial_params(genome, graph, rng, new_weights="uniform"):
+    """Initial flat parameters: the genome's start values where given, else drawn.
 
     Parameters
     ----------
     genome : Genome
     graph : CompiledGraph
     rng : numpy.random.Generator
+    new_weights : {"uniform", "normal"}, default="uniform"
+        Draw the parameters without a start value from U(-0.5, 0.5), or from
+        N(mean, sd) of the start values that are given (EXAMM).
 
     Returns
     -------
     ndarray of float64, shape (graph.n_params,)
     """
-    params = rng.uniform(-0.5, 0.5, graph.n_params)
+    if new_weights not in NEW_WEIGHTS:
+        raise ValueError(f"new_weights must be one of {NEW_WEIGHTS}, got {new_weights!r}.")
+    given = np.full(graph.n_params, np.nan)
+    if genome.node_params is not None:
+        p = np.asarray(genome.node_params, dtype=np.float64)
+        if p.shape != (genome.n_nodes, MAX_CELL_PARAMS):
+            raise ValueError(f"genome.node_params has shape {p.shape}, expected "
+                             f"({genome.n_nodes}, {MAX_CELL_PARAMS}).")
+        position, slot = node_param_index(graph)
+        given[:graph.n_node_params] = p[graph.order[position], slot]
     if genome.edge_weight is not None:
         w = np.asarray(genome.edge_weight, dtype=np.float64)
         if w.shape != (genome.n_edges,):
             raise ValueError(f"genome.edge_weight has shape {w.shape}, expected ({genome.n_edges},).")
-        use = (graph.edge_param >= 0) & ~np.isnan(w)
-        params[graph.edge_param[use]] = w[use]
+        active = graph.edge_param >= 0
+        given[graph.edge_param[active]] = w[active]
+    known = ~np.isnan(given)
+    params = rng.uniform(-0.5, 0.5, graph.n_params)
+    if new_weights == "normal" and known.sum() >= 2:
+        params[~known] = rng.normal(given[known].mean(), given[known].std(ddof=1),
+                                    graph.n_params - known.sum())
+    elif new_weights == "zero" and known.any():
+        params[graph.n_node_params:][~known[graph.n_node_params:]] = 0.0
+    params[known] = given[known]
     return params
 
 

@@ -19,6 +19,7 @@ code  cell    parameters (in flat-vector order)           internals stored
 3     gru     w_z u_z b_z w_r u_r b_r w_h u_h b_h         x z r h~
 4     delta   alpha beta1 beta2 v b_r b_z                 x z^ r
 5     lstm    w_o u_o b_o w_i u_i b_i w_f u_f b_f w_c b_c x c o i f g
+6     linear  b                                           (none; h = x + b)
 ====  ======  ==========================================  =====================
 
 Run-time offsets: LSTM forget gate +1; Delta-RNN alpha +2, beta1 +1, beta2 +1.
@@ -128,6 +129,8 @@ def graph_forward(params, X, cell, poff, soff, n_slots, in_col, ptr, eoff, ewpos
             s = sb + soff[j]
             if ct == 0:  # simple
                 h = _tanh(x + params[p])
+            elif ct == 6:  # linear
+                h = x + params[p]
             elif ct == 5:  # lstm
                 cp = S[s - n_slots + 1]
                 o = _sigmoid(params[p] * x + params[p + 1] * cp + params[p + 2])
@@ -220,6 +223,9 @@ def graph_backward(params, X, seed, out_pos, cell, poff, soff, n_slots, in_col, 
             if ct == 0:  # simple
                 h = H[hb + j]
                 dx = dh * (1.0 - h * h)
+                grad[p] += dx
+            elif ct == 6:  # linear
+                dx = dh
                 grad[p] += dx
             elif ct == 5:  # lstm
                 x = S[s]

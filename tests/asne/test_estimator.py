@@ -24,7 +24,8 @@ from rnnkit.asne import ASNENetwork, ASNERegressor
 from rnnkit.asne._testing import predict_surrogate, surrogate_train
 
 SMALL = dict(n_candidates=4, n_ants=3, hidden_layers=1, hidden_nodes=3, population_size=3,
-             epochs=1, trainer=surrogate_train, predictor=predict_surrogate, random_state=0)
+             epochs=1, refine_epochs=0, trainer=surrogate_train, predictor=predict_surrogate,
+             random_state=0)
 
 EXPECTED_FAILED = {
     # rows of one series are not exchangeable: predictions of a sub-batch or of a

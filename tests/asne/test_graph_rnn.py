@@ -44,6 +44,8 @@ def reference_forward(genome, params, X):
             cell = CELL_TYPES[genome.node_cell[v]]
             if cell == "simple":
                 out = math.tanh(x + q[0])
+            elif cell == "linear":
+                out = x + q[0]
             elif cell == "lstm":
                 cp = c_lstm[v][t - 1] if t > 0 else 0.0
                 o = _sig(q[0] * x + q[1] * cp + q[2])
@@ -80,7 +82,7 @@ def random_genome(rng, n_inputs=3, layers=(3, 2), cells=None, skips=(1, 2, 3), n
     sizes = [n_inputs, *layers, 1]
     layer = np.concatenate([np.full(s, i) for i, s in enumerate(sizes)])
     n = len(layer)
-    cell = rng.integers(0, 6, n) if cells is None else np.resize(np.asarray(cells), n)
+    cell = rng.integers(0, len(CELL_TYPES), n) if cells is None else np.resize(np.asarray(cells), n)
     if not io_cells:
         cell[layer == 0] = 0
         cell[-1] = 0

@@ -1,0 +1,144 @@
+"""ASNERegressor at its defaults, on data as a user passes it; the modes' settings."""
+import numpy as np
+import pytest
+
+from rnnkit.asne import ASNERegressor
+from rnnkit.asne.estimator import AUTO_DEFAULTS
+from rnnkit.asne.genome import CELL_TYPES
+from rnnkit.asne.search import HISTORY_FIELDS
+
+
+def forecasting_task(n_series=10, T=1000, seed=0):
+    """A level ``z`` relaxing halfway towards a drive ``u`` at every step, on a [0, 1] scale.
+
+    X = (u_t, z_t), y = z_{t+1}: repeating the last value (persistence) is a
+    fair first guess that a model of the relaxation beats.
+    """
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for _ in range(n_series):
+        u = 0.5 + 0.3 * np.sin(np.cumsum(rng.uniform(0.02, 0.1, T + 1)) + rng.uniform(0, 6))
+        z = np.empty(T + 1)
+        z[0] = 0.5
+        for t in range(T):
+            z[t + 1] = z[t] + 0.5 * (u[t] - z[t]) + rng.normal(scale=0.002)
+        X.append(np.column_stack([u[:-1], z[:-1]]))
+        y.append(z[1:])
+    return X[:8], y[:8], X[8:], y[8:]
+
+
+def _mae(pred, y):
+    return float(np.mean([np.mean(np.abs(p - t)) for p, t in zip(pred, y)]))
+
+
+@pytest.fixture(scope="module")
+def task():
+    return forecasting_task()
+
+
+@pytest.fixture(scope="module")
+def fitted(task):
+    X, y, _, _ = task
+    return ASNERegressor(n_candidates=6, epochs=3, random_state=0).fit(X, y)
+
+
+def test_a_small_search_at_the_defaults_beats_persistence(task, fitted):
+    _, _, X_test, y_test = task
+    persistence = _mae([x[:, -1] for x in X_test], y_test)
+    assert _mae(fitted.predict(X_test), y_test) < 0.8 * persistence
+
+
+def test_history_is_a_table_of_the_search(fitted):
+    h = fitted.history_
+    assert list(h) == list(HISTORY_FIELDS)
+    assert len({len(v) for v in h.values()}) == 1
+    assert all(isinstance(v, np.ndarray) and v.ndim == 1 for v in h.values())
+    for name in ("candidate", "n_nodes", "n_edges", "n_params", "n_lstm", "mae", "best_mae",
+                 "epochs_spent"):
+        assert name in h
+    # what pandas.DataFrame(h) builds: one row per RNN, one scalar per column
+    rows = [dict(zip(h, row)) for row in zip(*h.values())]
+    assert len(rows) == len(h["candidate"]) and all(np.ndim(v) == 0 for v in rows[0].values())
+    try:
+        import pandas
+    except ImportError:
+        pass
+    else:
+        assert pandas.DataFrame(h).shape == (len(rows), len(HISTORY_FIELDS))
+    np.testing.assert_array_equal(h["epochs_spent"], np.cumsum(h["epochs"]))
+    best_so_far = [h["mae"][np.nanargmin(h["fitness"][:i + 1])] for i in range(len(rows))]
+    np.testing.assert_allclose(h["best_mae"], best_so_far)
+    assert h["epochs_spent"][-1] == 6 * 3 + fitted.search_.history[-1]["epochs"] * (
+        h["stage"][-1] == "refine")
+    np.testing.assert_array_equal(sum(h[f"n_{c}"] for c in CELL_TYPES), h["n_nodes"])
+    # errors in the target's units: the best network's MAE is the history's
+    best = int(np.argmin(h["fitness"]))
+    assert fitted.best_network_.mae == pytest.approx(h["mae"][best])
+    assert h["best_mae"][-1] == pytest.approx(fitted.best_network_.mae)
+
+
+def test_best_network_applies_the_scaling_itself(task, fitted):
+    X, y, X_test, _ = task
+    np.testing.assert_allclose(fitted.best_network_.predict(X_test), fitted.predict(X_test))
+    from rnnkit.asne import ASNENetwork
+    back = ASNENetwork.from_json(fitted.best_network_.to_json())
+    np.testing.assert_allclose(back.predict(X_test[:1])[0], fitted.predict(X_test[:1])[0])
+    # scaling makes the search blind to the data's units: the same structures,
+    # the same errors in the target's units (rounding differences grow over a
+    # search's later training, so the first candidates are compared)
+    shifted = ASNERegressor(n_candidates=6, epochs=3, random_state=0).fit(
+        [x * 1000 - 7 for x in X], [t * 1000 - 7 for t in y])
+    np.testing.assert_array_equal(shifted.history_["n_edges"], fitted.history_["n_edges"])
+    np.testing.assert_allclose(shifted.history_["mae"][:3], 1000 * fitted.history_["mae"][:3],
+                               rtol=1e-4)
+
+
+def test_verbose_shows_epochs_spent_and_best_mae(task, capsys):
+    X, y, _, _ = task
+    ASNERegressor(n_candidates=3, epochs=2, random_state=0, verbose=2).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) >= 3
+    assert "6 epochs" in lines[2] and "best mae=" in lines[2]
+
+
+@pytest.mark.parametrize("mode", ["intended", "faithful"])
+def test_the_spec_modes_keep_the_papers_settings(task, mode):
+    X, y, _, _ = task
+    est = ASNERegressor(n_candidates=2, epochs=1, random_state=0, mode=mode).fit(X, y)
+    spec = AUTO_DEFAULTS["spec"]
+    c = est.search_.config
+    assert est.input_scaler_ is None and est.target_scaler_ is None
+    assert est.search_.trainer_kwargs["learning_rate"] == spec["learning_rate"] == 0.001
+    assert (c.ants, c.social, c.jumps, c.hidden_layers, c.lamarckian, c.inherit) == (
+        "standard", None, False, 3, None, "edges")
+    assert not est.search_.trainer_kwargs["evaluate_initial"]
+    assert set(est.history_["stage"]) == {"search"}
+
+
+def test_explicit_parameters_override_the_mode(task):
+    X, y, _, _ = task
+    est = ASNERegressor(n_candidates=2, epochs=1, random_state=0, mode="intended",
+                        learning_rate=0.05, scale="minmax", ants="explorer", social="forward",
+                        lamarckian="elite", inherit="all").fit(X, y)
+    c = est.search_.config
+    assert est.search_.trainer_kwargs["learning_rate"] == 0.05
+    assert est.input_scaler_ is not None
+    assert (c.ants, c.social, c.lamarckian, c.inherit, c.mode) == (
+        "explorer", "forward", "elite", "all", "intended")
+    ext = ASNERegressor(n_candidates=2, epochs=1, random_state=0, social=None,
+                        lamarckian=None, scale=None).fit(X, y)
+    assert (ext.search_.config.social, ext.search_.config.lamarckian) == (None, None)
+    assert ext.input_scaler_ is None
+
+
+@pytest.mark.parametrize("name, value, match", [
+    ("learning_rate", "fast", "learning_rate"),
+    ("scale", "standard", "scale"),
+    ("segment_length", 0, "segment_length"),
+    ("refine_epochs", -1, "refine_epochs"),
+    ("mode", "paper", "mode"),
+])
+def test_bad_auto_parameters(task, name, value, match):
+    X, y, _, _ = task
+    with pytest.raises(ValueError, match=match):
+        ASNERegressor(n_candidates=2, epochs=1, **{name: value}).fit(X, y)
