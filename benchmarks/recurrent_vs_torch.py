@@ -54,6 +54,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's rnnkit, also in the workers
 N_FEATURES = 28
 N_CLASSES = 10
 TORCH_CELLS = ("lstm", "gru", "elman", "mgu", "ugrnn", "delta")
@@ -201,15 +202,26 @@ def summary(results):
 
 def _calibrate(workers, spec, args):
     """Warm up every worker; the number of sequences for about
-    ``args.seconds`` of training of the slowest."""
+    ``args.seconds`` of training of the slowest.
+
+    The number of batches doubles from 2 until a fit of the slowest worker
+    takes ``args.seconds / 2`` (a fit's fixed costs, such as input checks,
+    would make an estimate from one short fit too small).
+    """
     bs = spec["bs"]
-    per_batch = 0.0
     for w in workers:
         w.call("fit", dict(spec, n=2 * bs))  # compile, allocate
-        per_batch = max(per_batch, w.call("fit", dict(spec, n=2 * bs)) / 2)
-    n_batches = max(2, int(round(args.seconds / max(per_batch, 1e-6))))
-    cap = int(MAX_BYTES // (4 * spec["T"] * N_FEATURES * bs))
-    return bs * max(2, min(n_batches, cap))
+    cap = max(2, int(MAX_BYTES // (4 * spec["T"] * N_FEATURES * bs)))
+    n_batches = 2
+    while True:
+        t = max(w.call("fit", dict(spec, n=n_batches * bs)) for w in workers)
+        if t >= args.seconds / 2 or n_batches >= cap:
+            break
+        n_batches = min(cap, 2 * n_batches if t > 0.05 * args.seconds
+                        else 8 * n_batches)
+    n_batches = min(cap, max(n_batches, int(round(
+        n_batches * args.seconds / max(t, 1e-6)))))
+    return bs * n_batches
 
 
 @contextlib.contextmanager

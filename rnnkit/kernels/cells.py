@@ -52,9 +52,10 @@ Kernels are ``@njit(cache=True, nogil=True)``, typed by their arrays
 nonlinearities too, see :func:`~rnnkit.kernels.activations.sigmoid_fast`),
 compiled with fused multiply-add contraction as the only fast-math flag.
 Every gate of a step comes from one product ``h U`` (:func:`_matmul`:
-BLAS, or for a few rows a register-tiled Numba loop that avoids BLAS's
-fixed cost per call); the input projection, its gradients and the
-recurrent weight gradient are each one GEMM over all steps.  The kernels
+NumPy's BLAS through :func:`rnnkit.kernels.blas.gemm`, or for a few rows
+a register-tiled Numba loop that avoids BLAS's fixed cost per call); the
+input projection, its gradients and the recurrent weight gradient are
+each one GEMM over all steps.  The kernels
 are single-threaded: large batches are split into chunks of sequences
 that run on threads of their own (:mod:`rnnkit.recurrent._network`).
 """
@@ -66,6 +67,7 @@ from numba import njit
 from .._scratch import Scratch
 from .activations import sigmoid_fast as _sig
 from .activations import tanh_fast as _tanh
+from .blas import gemm
 
 __all__ = ["CELLS", "CellSpec", "layer_forward", "layer_backward",
            "cell_shapes"]
@@ -96,19 +98,19 @@ def _carry(Hs, t, nt):
 #: Below this many rows a per-step product runs in :func:`_matmul_nt`;
 #: BLAS has a fixed cost per call (argument checks, packing) that exceeds
 #: the arithmetic of such small products.
-SMALL_ROWS = 24
+SMALL_ROWS = 8
 #: ... provided the inner dimension fills a few SIMD registers.
 SMALL_MIN_INNER = 48
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _matmul(X, W, WT, out, nt):
-    """``out[:nt] = X[:nt] @ W``; ``WT`` is ``W.T`` with C-contiguous rows
-    (read only by the small-product path)."""
+    """``out[:nt] = X[:nt] @ W``; ``W`` and ``WT`` (``W.T``) C-contiguous,
+    ``WT`` read only by the small-product path."""
     if nt < SMALL_ROWS and X.shape[1] >= SMALL_MIN_INNER:
         _matmul_nt(X, WT, out, nt)
     elif nt > 0:
-        np.dot(X[:nt], W, out[:nt])
+        gemm(X[:nt], W, out[:nt])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -192,6 +194,7 @@ def elman_forward(Xp, U, E, lengths, Hs, C):
 def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -207,7 +210,7 @@ def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
         for i in range(nt, n):
             for j in range(H):
                 dXp[t, i, j] = 0.0
-        _matmul(dXp[t], U.T, U, R, nt)
+        _matmul(dXp[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] = R[i, j]
@@ -219,7 +222,7 @@ def _rec_grad(Hs, dA, dU):
     """dU = sum_t Hs[t]^T dA[t] as one GEMM over all steps."""
     T, n, H = dA.shape[0], dA.shape[1], Hs.shape[2]
     Hf = Hs[:T].reshape(T * n, H)
-    np.dot(Hf.T, dA.reshape(T * n, dA.shape[2]), dU)
+    gemm(Hf, dA.reshape(T * n, dA.shape[2]), dU, True)
 
 
 # ---------------------------------------------------------------- lstm
@@ -268,6 +271,7 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
 def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dc = np.zeros((n, H), dtype=Xp.dtype)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
@@ -293,7 +297,7 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 dg[j] = d_c * i_ * (one - g_ * g_)
                 do[j] = gh * tc * o_ * (one - o_)
                 dci[j] = d_c * f_
-        _matmul(dXp[t], U.T, U, dh, nt)
+        _matmul(dXp[t], UT, U, dh, nt)
     _rec_grad(Hs, dXp, dU)
 
 
@@ -333,6 +337,7 @@ def gru_forward(Xp, U, E, lengths, Hs, C):
 def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dA = np.empty((T, n, 3 * H), dtype=Xp.dtype)  # grads of h U (+ e)
@@ -365,7 +370,7 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(3 * H):
                 dXp[t, i, j] = 0.0
                 dA[t, i, j] = 0.0
-        _matmul(dA[t], U.T, U, R, nt)
+        _matmul(dA[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -412,6 +417,8 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     Uf = np.ascontiguousarray(U[:, :H])
     Uh = np.ascontiguousarray(U[:, H:])
+    UfT = np.ascontiguousarray(Uf.T)
+    UhT = np.ascontiguousarray(Uh.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dAf = np.empty((T, n, H), dtype=Xp.dtype)
     dAh = np.empty((T, n, H), dtype=Xp.dtype)
@@ -426,7 +433,7 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 f = C[t, i, j]
                 ht = C[t, i, H + j]
                 dAh[t, i, j] = dh[i, j] * f * (one - ht * ht)
-        _matmul(dAh[t], Uh.T, Uh, R, nt)  # gradient of f * h
+        _matmul(dAh[t], UhT, Uh, R, nt)  # gradient of f * h
         for i in range(nt):
             for j in range(H):
                 f = C[t, i, j]
@@ -440,7 +447,7 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 dAf[t, i, j] = 0.0
                 dAh[t, i, j] = 0.0
-        _matmul(dAf[t], Uf.T, Uf, R, nt)
+        _matmul(dAf[t], UfT, Uf, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -489,6 +496,7 @@ def ugrnn_forward(Xp, U, E, lengths, Hs, C):
 def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -508,7 +516,7 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
         for i in range(nt, n):
             for j in range(2 * H):
                 dXp[t, i, j] = 0.0
-        _matmul(dXp[t], U.T, U, R, nt)
+        _matmul(dXp[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -547,6 +555,7 @@ def delta_forward(Xp, U, E, lengths, Hs, C):
 def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     two = one + one
     dh = np.zeros((n, H), dtype=Xp.dtype)
@@ -581,7 +590,7 @@ def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 dXp[t, i, j] = 0.0
                 dA[t, i, j] = 0.0
-        _matmul(dA[t], U.T, U, R, nt)
+        _matmul(dA[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
