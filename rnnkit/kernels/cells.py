@@ -304,7 +304,7 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 # ----------------------------------------------------------------- gru
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def gru_forward(Xp, U, E, lengths, Hs, C):
-    # C[t] = [z, r, n, hU_n + e]
+    # C[t] = [z, r, n, hU_n + e]; loops over 1-D block views (see lstm)
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
@@ -316,20 +316,18 @@ def gru_forward(Xp, U, E, lengths, Hs, C):
         nt = act[t]
         _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
-            x = Xp[t, i]
-            a = A[i]
-            g = C[t, i]
+            x, a, g = Xp[t, i], A[i], C[t, i]
+            zr, xzr, azr = g[:2 * H], x[:2 * H], a[:2 * H]
             for j in range(2 * H):
-                g[j] = _sig(x[j] + a[j])
+                zr[j] = _sig(xzr[j] + azr[j])
+            z, r, nn, hn = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
+            xn, an, hp, h = x[2 * H:], a[2 * H:], Hs[t, i], Hs[t + 1, i]
             for j in range(H):
-                hn = a[2 * H + j] + e[j]
-                g[3 * H + j] = hn
-                g[2 * H + j] = _tanh(x[2 * H + j] + g[H + j] * hn)
-            hp = Hs[t, i]
-            h = Hs[t + 1, i]
-            for j in range(H):
-                z = g[j]
-                h[j] = (one - z) * g[2 * H + j] + z * hp[j]
+                v = an[j] + e[j]
+                hn[j] = v
+                nv = _tanh(xn[j] + r[j] * v)
+                nn[j] = nv
+                h[j] = (one - z[j]) * nv + z[j] * hp[j]
         _carry(Hs, t, nt)
 
 
@@ -343,37 +341,41 @@ def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     dA = np.empty((T, n, 3 * H), dtype=Xp.dtype)  # grads of h U (+ e)
     R = np.empty((n, H), dtype=Xp.dtype)
     dE[:] = 0.0
+    de = dE[0]
     for t in range(T - 1, -1, -1):
         nt = act[t]
-        for i in range(n):
-            for j in range(H):
-                dh[i, j] += dHs[t, i, j]
-        for i in range(nt):
-            for j in range(H):
-                z = C[t, i, j]
-                r = C[t, i, H + j]
-                nn = C[t, i, 2 * H + j]
-                hn = C[t, i, 3 * H + j]
-                g = dh[i, j]
-                dan = g * (one - z) * (one - nn * nn)
-                daz = g * (Hs[t, i, j] - nn) * z * (one - z)
-                dar = dan * hn * r * (one - r)
-                dXp[t, i, j] = daz
-                dXp[t, i, H + j] = dar
-                dXp[t, i, 2 * H + j] = dan
-                dA[t, i, j] = daz
-                dA[t, i, H + j] = dar
-                dA[t, i, 2 * H + j] = dan * r
-                dE[0, j] += dan * r
-                dh[i, j] = g * z
         for i in range(nt, n):
+            dhi, dHi, dx, da = dh[i], dHs[t, i], dXp[t, i], dA[t, i]
+            for j in range(H):
+                dhi[j] += dHi[j]
             for j in range(3 * H):
-                dXp[t, i, j] = 0.0
-                dA[t, i, j] = 0.0
+                dx[j] = 0.0
+                da[j] = 0.0
+        for i in range(nt):
+            g, dx, da, hp = C[t, i], dXp[t, i], dA[t, i], Hs[t, i]
+            dhi, dHi = dh[i], dHs[t, i]
+            z, r, nn, hn = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
+            dxz, dxr, dxn = dx[:H], dx[H:2 * H], dx[2 * H:]
+            daz, dar, dan = da[:H], da[H:2 * H], da[2 * H:]
+            for j in range(H):
+                z_, r_, n_ = z[j], r[j], nn[j]
+                gh = dhi[j] + dHi[j]
+                d_n = gh * (one - z_) * (one - n_ * n_)
+                d_z = gh * (hp[j] - n_) * z_ * (one - z_)
+                d_r = d_n * hn[j] * r_ * (one - r_)
+                dxz[j] = d_z
+                dxr[j] = d_r
+                dxn[j] = d_n
+                daz[j] = d_z
+                dar[j] = d_r
+                dan[j] = d_n * r_
+                de[j] += d_n * r_
+                dhi[j] = gh * z_
         _matmul(dA[t], UT, U, R, nt)
         for i in range(nt):
+            dhi, Ri = dh[i], R[i]
             for j in range(H):
-                dh[i, j] += R[i, j]
+                dhi[j] += Ri[j]
     _rec_grad(Hs, dA, dU)
 
 
