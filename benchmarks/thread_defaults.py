@@ -16,7 +16,8 @@ Families (synthetic data; the timing does not depend on the values):
 
 * ``lstm-small``: ``RecurrentClassifier(cell='lstm', hidden_sizes=20)``,
   2,000 sequences of 28 steps x 28 features, batch 20, one epoch;
-* ``lstm-large``: the same with 128 units, 128 steps, batch 256 (batches
+* ``lstm-large``: the same with 128 units, 128 steps, batch 256, 1,024
+  sequences (batches
   big enough to be split over threads);
 * ``stigmergic``: ``StigmergicClassifier()`` (batch 20), 2,000 sequences
   of 28 x 28, one epoch;
@@ -33,7 +34,6 @@ import argparse
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
+from recurrent_vs_torch import busy_process  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 SETTINGS = ("default", 1, 2)
@@ -54,7 +55,7 @@ def _sequences(n, T, F, rng):
 
 def _recurrent(H, T, bs, quick):
     from rnnkit import RecurrentClassifier
-    n = (400 if quick else 2000) if bs == 20 else (512 if quick else 2048)
+    n = (400 if quick else 2000) if bs == 20 else (512 if quick else 1024)
     X, y = _sequences(n, T, 28, np.random.default_rng(0))
 
     def fit(n_rows=None):
@@ -136,21 +137,6 @@ def measure(fit, repeats):
         for s in SETTINGS:
             times[s].append(time_fit(fit, s))
     return {s: statistics.median(t) for s, t in times.items()}
-
-
-@contextlib.contextmanager
-def busy_process(on):
-    """One other process spinning on a core while the block runs."""
-    if not on:
-        yield
-        return
-    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.5)
-        yield
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def main(argv=None):
