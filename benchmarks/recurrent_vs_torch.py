@@ -25,10 +25,10 @@ One command prints four tables (``--sections`` picks some):
     (needs ``../shared/data/mnist``): one thread each, with accuracy.
 
 Each library runs in its own worker process, so that neither sees the
-other's thread pools.  Every configuration starts with two warm-up fits
-(Numba compilation, PyTorch's allocator), which also set the number of
-batches: about ``--seconds`` of training for the slower library, at least
-two batches.  The libraries then train alternately ``--repeats`` times;
+other's thread pools.  The first fit of each cell compiles; every
+configuration then starts with fits of growing size (warming up the
+allocators) that set the number of batches: about ``--seconds`` of
+training for the slower library, at least two batches.  The libraries then train alternately ``--repeats`` times;
 a row gives the median sequences per second of each and the median (and
 range) of the ratios of each rnnkit fit to the PyTorch fit right after it,
 so that a change of machine speed between rows does not skew a ratio.
@@ -36,7 +36,9 @@ Load averages are printed with every row.
 
 Usage (from the project root)::
 
-    python benchmarks/recurrent_vs_torch.py            # everything, ~1 hour
+    python benchmarks/recurrent_vs_torch.py            # everything, hours
+    python benchmarks/recurrent_vs_torch.py --sections speed --cells lstm gru
+                                                       # the default-thread table
     python benchmarks/recurrent_vs_torch.py --quick    # smoke test, minutes
 
 Needs ``torch==2.13.0`` (CPU wheel); ``pip install -e .[bench]``.
@@ -54,6 +56,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's rnnkit, also in the workers
 N_FEATURES = 28
 N_CLASSES = 10
 TORCH_CELLS = ("lstm", "gru", "elman", "mgu", "ugrnn", "delta")
@@ -201,15 +204,29 @@ def summary(results):
 
 def _calibrate(workers, spec, args):
     """Warm up every worker; the number of sequences for about
-    ``args.seconds`` of training of the slowest."""
+    ``args.seconds`` of training of the slowest.
+
+    The first fit of each cell compiles; then the number of batches grows
+    from 2 until a fit of the slowest worker takes ``args.seconds / 2`` (a
+    fit's fixed costs, such as input checks, would make an estimate from
+    one short fit too small); these fits also warm up the allocators.
+    """
     bs = spec["bs"]
-    per_batch = 0.0
     for w in workers:
-        w.call("fit", dict(spec, n=2 * bs))  # compile, allocate
-        per_batch = max(per_batch, w.call("fit", dict(spec, n=2 * bs)) / 2)
-    n_batches = max(2, int(round(args.seconds / max(per_batch, 1e-6))))
-    cap = int(MAX_BYTES // (4 * spec["T"] * N_FEATURES * bs))
-    return bs * max(2, min(n_batches, cap))
+        if (spec["cell"], spec["threads"]) not in w.warm:
+            w.call("fit", dict(spec, n=2 * bs))  # compile
+            w.warm.add((spec["cell"], spec["threads"]))
+    cap = max(2, int(MAX_BYTES // (4 * spec["T"] * N_FEATURES * bs)))
+    n_batches = 2
+    while True:
+        t = max(w.call("fit", dict(spec, n=n_batches * bs)) for w in workers)
+        if t >= args.seconds / 2 or n_batches >= cap:
+            break
+        n_batches = min(cap, 2 * n_batches if t > 0.05 * args.seconds
+                        else 8 * n_batches)
+    n_batches = min(cap, max(n_batches, int(round(
+        n_batches * args.seconds / max(t, 1e-6)))))
+    return bs * n_batches
 
 
 @contextlib.contextmanager
@@ -239,6 +256,7 @@ class Worker:
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(lib, child), daemon=True)
+        self.warm = set()  # (cell, threads) fitted once: compiled
 
     def __enter__(self):
         self._proc.start()

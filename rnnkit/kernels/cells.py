@@ -52,9 +52,10 @@ Kernels are ``@njit(cache=True, nogil=True)``, typed by their arrays
 nonlinearities too, see :func:`~rnnkit.kernels.activations.sigmoid_fast`),
 compiled with fused multiply-add contraction as the only fast-math flag.
 Every gate of a step comes from one product ``h U`` (:func:`_matmul`:
-BLAS, or for a few rows a register-tiled Numba loop that avoids BLAS's
-fixed cost per call); the input projection, its gradients and the
-recurrent weight gradient are each one GEMM over all steps.  The kernels
+NumPy's BLAS through :func:`rnnkit.kernels.blas.gemm`, or for a few rows
+a register-tiled Numba loop that avoids BLAS's fixed cost per call); the
+input projection, its gradients and the recurrent weight gradient are
+each one GEMM over all steps.  The kernels
 are single-threaded: large batches are split into chunks of sequences
 that run on threads of their own (:mod:`rnnkit.recurrent._network`).
 """
@@ -66,6 +67,7 @@ from numba import njit
 from .._scratch import Scratch
 from .activations import sigmoid_fast as _sig
 from .activations import tanh_fast as _tanh
+from .blas import gemm
 
 __all__ = ["CELLS", "CellSpec", "layer_forward", "layer_backward",
            "cell_shapes"]
@@ -96,19 +98,19 @@ def _carry(Hs, t, nt):
 #: Below this many rows a per-step product runs in :func:`_matmul_nt`;
 #: BLAS has a fixed cost per call (argument checks, packing) that exceeds
 #: the arithmetic of such small products.
-SMALL_ROWS = 24
+SMALL_ROWS = 8
 #: ... provided the inner dimension fills a few SIMD registers.
 SMALL_MIN_INNER = 48
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _matmul(X, W, WT, out, nt):
-    """``out[:nt] = X[:nt] @ W``; ``WT`` is ``W.T`` with C-contiguous rows
-    (read only by the small-product path)."""
+    """``out[:nt] = X[:nt] @ W``; ``W`` and ``WT`` (``W.T``) C-contiguous,
+    ``WT`` read only by the small-product path."""
     if nt < SMALL_ROWS and X.shape[1] >= SMALL_MIN_INNER:
         _matmul_nt(X, WT, out, nt)
     elif nt > 0:
-        np.dot(X[:nt], W, out[:nt])
+        gemm(X[:nt], W, out[:nt])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -192,6 +194,7 @@ def elman_forward(Xp, U, E, lengths, Hs, C):
 def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -207,7 +210,7 @@ def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
         for i in range(nt, n):
             for j in range(H):
                 dXp[t, i, j] = 0.0
-        _matmul(dXp[t], U.T, U, R, nt)
+        _matmul(dXp[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] = R[i, j]
@@ -219,7 +222,7 @@ def _rec_grad(Hs, dA, dU):
     """dU = sum_t Hs[t]^T dA[t] as one GEMM over all steps."""
     T, n, H = dA.shape[0], dA.shape[1], Hs.shape[2]
     Hf = Hs[:T].reshape(T * n, H)
-    np.dot(Hf.T, dA.reshape(T * n, dA.shape[2]), dU)
+    gemm(Hf, dA.reshape(T * n, dA.shape[2]), dU, True)
 
 
 # ---------------------------------------------------------------- lstm
@@ -268,6 +271,7 @@ def lstm_forward(Xp, U, E, lengths, Hs, C):
 def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dc = np.zeros((n, H), dtype=Xp.dtype)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
@@ -293,14 +297,14 @@ def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 dg[j] = d_c * i_ * (one - g_ * g_)
                 do[j] = gh * tc * o_ * (one - o_)
                 dci[j] = d_c * f_
-        _matmul(dXp[t], U.T, U, dh, nt)
+        _matmul(dXp[t], UT, U, dh, nt)
     _rec_grad(Hs, dXp, dU)
 
 
 # ----------------------------------------------------------------- gru
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def gru_forward(Xp, U, E, lengths, Hs, C):
-    # C[t] = [z, r, n, hU_n + e]
+    # C[t] = [z, r, n, hU_n + e]; loops over 1-D block views (see lstm)
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
@@ -312,20 +316,18 @@ def gru_forward(Xp, U, E, lengths, Hs, C):
         nt = act[t]
         _matmul(Hs[t], U, UT, A, nt)
         for i in range(nt):
-            x = Xp[t, i]
-            a = A[i]
-            g = C[t, i]
+            x, a, g = Xp[t, i], A[i], C[t, i]
+            zr, xzr, azr = g[:2 * H], x[:2 * H], a[:2 * H]
             for j in range(2 * H):
-                g[j] = _sig(x[j] + a[j])
+                zr[j] = _sig(xzr[j] + azr[j])
+            z, r, nn, hn = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
+            xn, an, hp, h = x[2 * H:], a[2 * H:], Hs[t, i], Hs[t + 1, i]
             for j in range(H):
-                hn = a[2 * H + j] + e[j]
-                g[3 * H + j] = hn
-                g[2 * H + j] = _tanh(x[2 * H + j] + g[H + j] * hn)
-            hp = Hs[t, i]
-            h = Hs[t + 1, i]
-            for j in range(H):
-                z = g[j]
-                h[j] = (one - z) * g[2 * H + j] + z * hp[j]
+                v = an[j] + e[j]
+                hn[j] = v
+                nv = _tanh(xn[j] + r[j] * v)
+                nn[j] = nv
+                h[j] = (one - z[j]) * nv + z[j] * hp[j]
         _carry(Hs, t, nt)
 
 
@@ -333,42 +335,47 @@ def gru_forward(Xp, U, E, lengths, Hs, C):
 def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dA = np.empty((T, n, 3 * H), dtype=Xp.dtype)  # grads of h U (+ e)
     R = np.empty((n, H), dtype=Xp.dtype)
     dE[:] = 0.0
+    de = dE[0]
     for t in range(T - 1, -1, -1):
         nt = act[t]
-        for i in range(n):
-            for j in range(H):
-                dh[i, j] += dHs[t, i, j]
-        for i in range(nt):
-            for j in range(H):
-                z = C[t, i, j]
-                r = C[t, i, H + j]
-                nn = C[t, i, 2 * H + j]
-                hn = C[t, i, 3 * H + j]
-                g = dh[i, j]
-                dan = g * (one - z) * (one - nn * nn)
-                daz = g * (Hs[t, i, j] - nn) * z * (one - z)
-                dar = dan * hn * r * (one - r)
-                dXp[t, i, j] = daz
-                dXp[t, i, H + j] = dar
-                dXp[t, i, 2 * H + j] = dan
-                dA[t, i, j] = daz
-                dA[t, i, H + j] = dar
-                dA[t, i, 2 * H + j] = dan * r
-                dE[0, j] += dan * r
-                dh[i, j] = g * z
         for i in range(nt, n):
-            for j in range(3 * H):
-                dXp[t, i, j] = 0.0
-                dA[t, i, j] = 0.0
-        _matmul(dA[t], U.T, U, R, nt)
-        for i in range(nt):
+            dhi, dHi, dx, da = dh[i], dHs[t, i], dXp[t, i], dA[t, i]
             for j in range(H):
-                dh[i, j] += R[i, j]
+                dhi[j] += dHi[j]
+            for j in range(3 * H):
+                dx[j] = 0.0
+                da[j] = 0.0
+        for i in range(nt):
+            g, dx, da, hp = C[t, i], dXp[t, i], dA[t, i], Hs[t, i]
+            dhi, dHi = dh[i], dHs[t, i]
+            z, r, nn, hn = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
+            dxz, dxr, dxn = dx[:H], dx[H:2 * H], dx[2 * H:]
+            daz, dar, dan = da[:H], da[H:2 * H], da[2 * H:]
+            for j in range(H):
+                z_, r_, n_ = z[j], r[j], nn[j]
+                gh = dhi[j] + dHi[j]
+                d_n = gh * (one - z_) * (one - n_ * n_)
+                d_z = gh * (hp[j] - n_) * z_ * (one - z_)
+                d_r = d_n * hn[j] * r_ * (one - r_)
+                dxz[j] = d_z
+                dxr[j] = d_r
+                dxn[j] = d_n
+                daz[j] = d_z
+                dar[j] = d_r
+                dan[j] = d_n * r_
+                de[j] += d_n * r_
+                dhi[j] = gh * z_
+        _matmul(dA[t], UT, U, R, nt)
+        for i in range(nt):
+            dhi, Ri = dh[i], R[i]
+            for j in range(H):
+                dhi[j] += Ri[j]
     _rec_grad(Hs, dA, dU)
 
 
@@ -412,6 +419,8 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     Uf = np.ascontiguousarray(U[:, :H])
     Uh = np.ascontiguousarray(U[:, H:])
+    UfT = np.ascontiguousarray(Uf.T)
+    UhT = np.ascontiguousarray(Uh.T)
     dh = np.zeros((n, H), dtype=Xp.dtype)
     dAf = np.empty((T, n, H), dtype=Xp.dtype)
     dAh = np.empty((T, n, H), dtype=Xp.dtype)
@@ -426,7 +435,7 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 f = C[t, i, j]
                 ht = C[t, i, H + j]
                 dAh[t, i, j] = dh[i, j] * f * (one - ht * ht)
-        _matmul(dAh[t], Uh.T, Uh, R, nt)  # gradient of f * h
+        _matmul(dAh[t], UhT, Uh, R, nt)  # gradient of f * h
         for i in range(nt):
             for j in range(H):
                 f = C[t, i, j]
@@ -440,7 +449,7 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 dAf[t, i, j] = 0.0
                 dAh[t, i, j] = 0.0
-        _matmul(dAf[t], Uf.T, Uf, R, nt)
+        _matmul(dAf[t], UfT, Uf, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -489,6 +498,7 @@ def ugrnn_forward(Xp, U, E, lengths, Hs, C):
 def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
@@ -508,7 +518,7 @@ def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
         for i in range(nt, n):
             for j in range(2 * H):
                 dXp[t, i, j] = 0.0
-        _matmul(dXp[t], U.T, U, R, nt)
+        _matmul(dXp[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
@@ -547,6 +557,7 @@ def delta_forward(Xp, U, E, lengths, Hs, C):
 def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
     one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
     two = one + one
     dh = np.zeros((n, H), dtype=Xp.dtype)
@@ -581,7 +592,7 @@ def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
             for j in range(H):
                 dXp[t, i, j] = 0.0
                 dA[t, i, j] = 0.0
-        _matmul(dA[t], U.T, U, R, nt)
+        _matmul(dA[t], UT, U, R, nt)
         for i in range(nt):
             for j in range(H):
                 dh[i, j] += R[i, j]
