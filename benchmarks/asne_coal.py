@@ -68,7 +68,7 @@ USER_ROWS = 3000
 
 def load(path):
     """Burners 0-9 as one-step-ahead ``(X, y)`` lists (X rows 0..T-2, y = target rows 1..T-1)."""
-    from rnnkit.datasets.coal import load_coal, one_step_ahead
+    from rnnkit.datasets import load_coal, one_step_ahead
 
     series, columns = load_coal(path, range(10))
     return one_step_ahead(series, TARGET, 1, columns=columns)

@@ -168,12 +168,11 @@ def load_task(task, args):
         binar = lambda X: (X >= 13).astype(np.float32)  # noqa: E731
         return binar(Xtr), ytr, binar(Xte), yte
     seq_tr, seq_te = stroke_sequences(args, Xtr, Xte)
-    conv = lambda s: s.astype(np.float32)  # noqa: E731
-    if args.scale_strokes:
-        def conv(s):
-            s = s.astype(np.float32)
+    def conv(s):
+        s = s.astype(np.float32)
+        if args.scale_strokes:
             s[:, :2] /= 28.0
-            return s
+        return s
     return [conv(s) for s in seq_tr], ytr, [conv(s) for s in seq_te], yte
 
 

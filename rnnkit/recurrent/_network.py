@@ -9,7 +9,7 @@ import numpy as np
 
 from .._scratch import Scratch
 from .._threads import chunk_bounds, run_chunks
-from ..kernels.cells import CELLS, cell_shapes, layer_backward, layer_forward
+from ..kernels.cells import cell_shapes, layer_backward, layer_forward
 from ..optim import init_weight
 
 __all__ = ["init_network", "network_forward", "network_backward"]

@@ -80,7 +80,7 @@ def test_errors(tmp_path, arrays):
 
 
 def test_corrupted_file(tmp_path, arrays):
-    path = write_hdf5(tmp_path / "d.h5", arrays)
+    write_hdf5(tmp_path / "d.h5", arrays)
     raw = (tmp_path / "d.h5").read_bytes()
     (tmp_path / "trunc.h5").write_bytes(raw[:200])
     (tmp_path / "junk.h5").write_bytes(b"not hdf5 at all" * 10)

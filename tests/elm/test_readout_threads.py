@@ -1,6 +1,5 @@
 """Concurrent readers of a lazily solved readout get the serial answer."""
 import copy
-import pickle
 import threading
 
 import numpy as np
