@@ -56,9 +56,9 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
+from .._classes import encode_classes
 from .._scratch import Scratch
 from .._sequences import (
     as_sequence_input, check_sequence_targets, check_sequences, cut_sequences,
@@ -526,43 +526,9 @@ class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
         return self._partial_fit_checked(X, y, classes=classes)
 
     def _encode_targets(self, y, lengths, reset, classes, dtype):
-        y = column_or_1d(y, warn=True)
-        if len(y) != len(lengths):
-            raise ValueError(
-                f"y has {len(y)} samples but X has {len(lengths)} sequences."
-            )
-        check_classification_targets(y)
-        if reset:
-            cls = unique_labels(y if classes is None else classes)
-            if classes is not None and not np.isin(y, cls).all():
-                raise ValueError(
-                    f"y contains labels {np.setdiff1d(y, cls)} not in "
-                    f"classes={cls}."
-                )
-            if len(cls) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 "
-                    "classes in the data, but the data contains only one "
-                    f"class: {cls.tolist()[0]!r}. For partial_fit, pass every class "
-                    "with classes= on the first call."
-                )
-        else:
-            cls = self.classes_
-            if classes is not None and not np.array_equal(
-                unique_labels(classes), cls
-            ):
-                raise ValueError(
-                    f"classes={classes} is not the same as on the first call "
-                    f"to partial_fit ({cls})."
-                )
-            unknown = np.setdiff1d(y, cls)
-            if len(unknown):
-                raise ValueError(
-                    f"y contains previously unseen labels {unknown}; the "
-                    f"model was fitted with classes {cls}. Pass every class "
-                    "with classes= on the first call to partial_fit."
-                )
-        return np.searchsorted(cls, y).astype(np.int64), cls
+        cls, codes = encode_classes(y, classes=classes, n_samples=len(lengths),
+                                    known=None if reset else self.classes_)
+        return codes, cls
 
     def _apply_target_state(self, cls):
         self.classes_ = cls
