@@ -65,12 +65,12 @@ from .._sequences import (
     step_changes, step_moments,
 )
 from .._threads import compute_threads
+from ..losses import softmax_cross_entropy, squared_error
 from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
 
 __all__ = [
     "BaseRecurrentEstimator", "BaseRecurrentClassifier",
-    "BaseRecurrentRegressor", "COMMON_PARAMS", "softmax_cross_entropy",
-    "squared_error",
+    "BaseRecurrentRegressor", "COMMON_PARAMS",
 ]
 
 #: Parameters every recurrent estimator accepts, with their defaults.
@@ -793,54 +793,3 @@ def _is_state(name):
     """Attributes that fitting sets: fitted (``name_``) and private ones."""
     return name.endswith("_") or name.startswith("_")
 
-
-def softmax_cross_entropy(logits, y):
-    """Mean softmax cross-entropy and its gradient.
-
-    Parameters
-    ----------
-    logits : ndarray of shape (n, n_classes)
-    y : ndarray of shape (n,), int
-        Class indices.
-
-    Returns
-    -------
-    loss : float
-    dlogits : ndarray of shape (n, n_classes)
-        Gradient of the mean loss.
-    """
-    n = logits.shape[0]
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    s = e.sum(axis=1, keepdims=True)
-    rows = np.arange(n)
-    loss = float(np.mean(np.log(s[:, 0]) - z[rows, y]))
-    d = e / s
-    d[rows, y] -= 1.0
-    d /= n
-    return loss, d
-
-
-def squared_error(out, Y, lengths=None):
-    """Half mean squared error and its gradient.
-
-    Parameters
-    ----------
-    out, Y : ndarray of shape (n, k), or (n, T, k) with ``lengths``
-    lengths : ndarray of shape (n,) or None
-        For per-step outputs: only steps ``t < lengths[i]`` count.
-
-    Returns
-    -------
-    loss : float
-    dout : ndarray, shape of ``out``
-    """
-    diff = out - Y
-    if lengths is None:
-        count = diff.size
-    else:
-        mask = np.arange(out.shape[1])[None, :] < lengths[:, None]
-        diff *= mask[:, :, None]
-        count = int(lengths.sum()) * out.shape[2]
-    loss = 0.5 * float(np.vdot(diff, diff)) / count
-    return loss, diff / count

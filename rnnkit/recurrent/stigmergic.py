@@ -16,7 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._sequences import as_sequence_input, sequence_form
 from .._threads import compute_threads
-from ..kernels.stigmergy import sm_backward, sm_forward, softmax_cross_entropy
+from ..kernels.stigmergy import sm_backward, sm_forward
+from ..losses import softmax_cross_entropy
 from ..optim import init_weight
 from ._base import BaseRecurrentClassifier, BaseRecurrentEstimator
 
@@ -424,12 +425,8 @@ def stigmergic_loss_grad(params, X, lengths, y, clamp_min=0.0, clamp_max=10.0,
     grads : dict of str to ndarray
         Same keys and shapes as ``params``.
     """
-    dt = params["W1x"].dtype
-    w = (np.ones(len(y), dtype=dt) if sample_weight is None
-         else np.asarray(sample_weight, dtype=dt))
-
     def loss_and_grad(logits, Y, lengths):
-        return softmax_cross_entropy(logits, Y, w)
+        return softmax_cross_entropy(logits, Y, sample_weight)
 
     grads = {k: np.empty_like(v) for k, v in params.items()}
     loss = _loss_grad(params, X, lengths, y, clamp_min, clamp_max, grads,
