@@ -70,15 +70,10 @@ class StigmergicClassifier(BaseRecurrentClassifier):
         code, ``torch.nn.PReLU()``). ``"channel"``: one slope per unit.
         ``"paper"``: one slope per unit, except that the classifier's hidden
         PReLU is dropped (its hidden layer is linear) when its width equals
-        the number of classes (``classifier_hidden == n_classes``). This
-        reconstruction reproduces the paper's counts (3,190 spatial, 5,420
-        temporal); ``"channel"`` gives 3,200 and 5,420, ``"scalar"`` 3,144
-        and 5,354. The spec leaves open which of the spatial classifier's two
-        10-unit PReLUs the paper's count omits; dropping the hidden one keeps
-        the PReLU on the logits and tested best on the spatial protocol (10
-        epochs, seeds 0-9, mean test accuracy 0.959 +- 0.003, against 0.958
-        +- 0.005 with the output one dropped and 0.956 +- 0.007 with one
-        slope vector shared by the two).
+        the number of classes (``classifier_hidden == n_classes``). Only
+        ``"paper"`` reproduces the paper's parameter counts (3,190 spatial,
+        5,420 temporal); ``"channel"`` gives 3,200 and 5,420, ``"scalar"``
+        3,144 and 5,354.
     clamp_min, clamp_max : float, default=0.0, 10.0
         Finishing and saturation levels of the soft clamp.
     step_features : int or None, default=None
