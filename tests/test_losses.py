@@ -6,16 +6,9 @@ from rnnkit.losses import softmax_cross_entropy, squared_error
 
 
 def _numeric_grad(f, A, eps=1e-6):
-    num = np.zeros_like(A)
-    for idx in np.ndindex(A.shape):
-        old = A[idx]
-        A[idx] = old + eps
-        lp = f(A)
-        A[idx] = old - eps
-        lm = f(A)
-        A[idx] = old
-        num[idx] = (lp - lm) / (2 * eps)
-    return num
+    """Central differences of ``f`` along every element of ``A``."""
+    steps = np.eye(A.size).reshape(A.size, *A.shape) * eps
+    return np.reshape([(f(A + h) - f(A - h)) / (2 * eps) for h in steps], A.shape)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
