@@ -56,8 +56,7 @@ def encode_classes(y, *, classes=None, known=None, n_samples=None):
         if classes is not None and not np.array_equal(unique_labels(classes), known):
             raise ValueError(f"`classes={_listed(classes)}` is not the same as on last call "
                              f"to partial_fit, was: {_listed(known)}.")
-    _check_labels_in(y, classes_, "pass every label with classes= on the first call to "
-                     "partial_fit." if known is not None else "classes= must list every label.")
+    _check_labels_in(y, classes_, later=known is not None)
     return classes_, np.searchsorted(classes_, y).astype(np.int64)
 
 
@@ -76,11 +75,18 @@ def _first_classes(y, classes):
     return classes_
 
 
-def _check_labels_in(y, classes_, hint):
+def _check_labels_in(y, classes_, later):
     unknown = np.setdiff1d(unique_labels(y), classes_) if len(y) else []
-    if len(unknown):
-        raise ValueError(f"The target label(s) {_listed(unknown)} in y do not exist in the "
-                         f"initial classes {_listed(classes_)}; {hint}")
+    if not len(unknown):
+        return
+    unknown = _listed(unknown)
+    if later:
+        raise ValueError(f"y contains previously unseen labels {unknown}: the target label(s) "
+                         f"{unknown} in y do not exist in the initial classes "
+                         f"{_listed(classes_)}; pass every label with classes= on the first "
+                         "call to partial_fit.")
+    raise ValueError(f"The target label(s) {unknown} in y do not exist in the initial classes "
+                     f"{_listed(classes_)}; classes= must list every label.")
 
 
 def _listed(labels):

@@ -210,7 +210,7 @@ def init_weight(scheme, shape, fan_in, fan_out, rng, dtype=np.float64):
     ----------
     scheme : {'uniform', 'glorot_uniform', 'orthogonal', 'zeros'}
         ``'uniform'``: ``U(+-1/sqrt(fan_in))`` (PyTorch's Linear/LSTM
-        default, the spec's family); ``'glorot_uniform'``:
+        default); ``'glorot_uniform'``:
         ``U(+-sqrt(6/(fan_in+fan_out)))``; ``'orthogonal'``: an orthogonal
         matrix (per square block of the last axis for gate-stacked
         recurrent weights); ``'zeros'``.

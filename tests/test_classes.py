@@ -26,7 +26,8 @@ def test_later_calls():
     classes_, codes = encode_classes([2, 0], known=known)
     assert classes_ is known and codes.tolist() == [2, 0]
     assert encode_classes([1], classes=[2, 1, 0], known=known)[1].tolist() == [1]
-    with pytest.raises(ValueError, match=r"label\(s\) \[3, 4\] in y do not exist in the "
+    with pytest.raises(ValueError, match=r"previously unseen labels \[3, 4\]: the target "
+                                         r"label\(s\) \[3, 4\] in y do not exist in the "
                                          r"initial classes \[0, 1, 2\]; pass every label "
                                          r"with classes= on the first call to partial_fit"):
         encode_classes([0, 4, 3, 4], known=known)

@@ -31,7 +31,6 @@ __all__ = [
     "clamp",
     "sm_forward",
     "sm_backward",
-    "softmax_cross_entropy",
 ]
 
 
@@ -161,47 +160,6 @@ def sm_forward(X, lengths, W1x, b1, W1p, Wpq, bpq, W2, b2, s1,
             H2[b, c] = h
             logits[b, c] = h if h > 0 else so[c] * h
     return logits, marks, PQ, Z, U, G, H1, A1, H2
-
-
-@njit(cache=True)
-def softmax_cross_entropy(logits, y, weights):
-    """Mean softmax cross-entropy and its gradient with respect to the logits.
-
-    Parameters
-    ----------
-    logits : ndarray of shape (B, C)
-    y : ndarray of shape (B,), int
-        Class indices.
-    weights : ndarray of shape (B,)
-        Per-sample weights; the loss is ``sum(w * nll) / sum(w)``.
-
-    Returns
-    -------
-    loss : float
-    dlogits : ndarray of shape (B, C)
-    """
-    B, C = logits.shape
-    dlogits = np.empty_like(logits)
-    total = 0.0
-    wsum = 0.0
-    for b in range(B):
-        wsum += weights[b]
-    for b in range(B):
-        mx = logits[b, 0]
-        for c in range(1, C):
-            if logits[b, c] > mx:
-                mx = logits[b, c]
-        s = 0.0
-        for c in range(C):
-            e = np.exp(logits[b, c] - mx)
-            dlogits[b, c] = e
-            s += e
-        total += weights[b] * (np.log(s) + mx - logits[b, y[b]])
-        scale = weights[b] / (s * wsum)
-        for c in range(C):
-            dlogits[b, c] *= scale
-        dlogits[b, y[b]] -= weights[b] / wsum
-    return total / wsum, dlogits
 
 
 @njit(cache=True)

@@ -56,21 +56,21 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
+from .._classes import encode_classes
 from .._scratch import Scratch
 from .._sequences import (
     as_sequence_input, check_sequence_targets, check_sequences, cut_sequences,
     step_changes, step_moments,
 )
 from .._threads import compute_threads
+from ..losses import softmax_cross_entropy, squared_error
 from ..optim import INIT_SCHEMES, clip_weights, make_optimizer, rescale_gradients
 
 __all__ = [
     "BaseRecurrentEstimator", "BaseRecurrentClassifier",
-    "BaseRecurrentRegressor", "COMMON_PARAMS", "softmax_cross_entropy",
-    "squared_error",
+    "BaseRecurrentRegressor", "COMMON_PARAMS",
 ]
 
 #: Parameters every recurrent estimator accepts, with their defaults.
@@ -526,43 +526,9 @@ class BaseRecurrentClassifier(ClassifierMixin, BaseRecurrentEstimator):
         return self._partial_fit_checked(X, y, classes=classes)
 
     def _encode_targets(self, y, lengths, reset, classes, dtype):
-        y = column_or_1d(y, warn=True)
-        if len(y) != len(lengths):
-            raise ValueError(
-                f"y has {len(y)} samples but X has {len(lengths)} sequences."
-            )
-        check_classification_targets(y)
-        if reset:
-            cls = unique_labels(y if classes is None else classes)
-            if classes is not None and not np.isin(y, cls).all():
-                raise ValueError(
-                    f"y contains labels {np.setdiff1d(y, cls)} not in "
-                    f"classes={cls}."
-                )
-            if len(cls) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 "
-                    "classes in the data, but the data contains only one "
-                    f"class: {cls.tolist()[0]!r}. For partial_fit, pass every class "
-                    "with classes= on the first call."
-                )
-        else:
-            cls = self.classes_
-            if classes is not None and not np.array_equal(
-                unique_labels(classes), cls
-            ):
-                raise ValueError(
-                    f"classes={classes} is not the same as on the first call "
-                    f"to partial_fit ({cls})."
-                )
-            unknown = np.setdiff1d(y, cls)
-            if len(unknown):
-                raise ValueError(
-                    f"y contains previously unseen labels {unknown}; the "
-                    f"model was fitted with classes {cls}. Pass every class "
-                    "with classes= on the first call to partial_fit."
-                )
-        return np.searchsorted(cls, y).astype(np.int64), cls
+        cls, codes = encode_classes(y, classes=classes, n_samples=len(lengths),
+                                    known=None if reset else self.classes_)
+        return codes, cls
 
     def _apply_target_state(self, cls):
         self.classes_ = cls
@@ -827,54 +793,3 @@ def _is_state(name):
     """Attributes that fitting sets: fitted (``name_``) and private ones."""
     return name.endswith("_") or name.startswith("_")
 
-
-def softmax_cross_entropy(logits, y):
-    """Mean softmax cross-entropy and its gradient.
-
-    Parameters
-    ----------
-    logits : ndarray of shape (n, n_classes)
-    y : ndarray of shape (n,), int
-        Class indices.
-
-    Returns
-    -------
-    loss : float
-    dlogits : ndarray of shape (n, n_classes)
-        Gradient of the mean loss.
-    """
-    n = logits.shape[0]
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    s = e.sum(axis=1, keepdims=True)
-    rows = np.arange(n)
-    loss = float(np.mean(np.log(s[:, 0]) - z[rows, y]))
-    d = e / s
-    d[rows, y] -= 1.0
-    d /= n
-    return loss, d
-
-
-def squared_error(out, Y, lengths=None):
-    """Half mean squared error and its gradient.
-
-    Parameters
-    ----------
-    out, Y : ndarray of shape (n, k), or (n, T, k) with ``lengths``
-    lengths : ndarray of shape (n,) or None
-        For per-step outputs: only steps ``t < lengths[i]`` count.
-
-    Returns
-    -------
-    loss : float
-    dout : ndarray, shape of ``out``
-    """
-    diff = out - Y
-    if lengths is None:
-        count = diff.size
-    else:
-        mask = np.arange(out.shape[1])[None, :] < lengths[:, None]
-        diff *= mask[:, :, None]
-        count = int(lengths.sum()) * out.shape[2]
-    loss = 0.5 * float(np.vdot(diff, diff)) / count
-    return loss, diff / count

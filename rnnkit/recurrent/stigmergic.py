@@ -16,7 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._sequences import as_sequence_input, sequence_form
 from .._threads import compute_threads
-from ..kernels.stigmergy import sm_backward, sm_forward, softmax_cross_entropy
+from ..kernels.stigmergy import sm_backward, sm_forward
+from ..losses import softmax_cross_entropy
 from ..optim import init_weight
 from ._base import BaseRecurrentClassifier, BaseRecurrentEstimator
 
@@ -69,15 +70,10 @@ class StigmergicClassifier(BaseRecurrentClassifier):
         code, ``torch.nn.PReLU()``). ``"channel"``: one slope per unit.
         ``"paper"``: one slope per unit, except that the classifier's hidden
         PReLU is dropped (its hidden layer is linear) when its width equals
-        the number of classes (``classifier_hidden == n_classes``). This
-        reconstruction reproduces the paper's counts (3,190 spatial, 5,420
-        temporal); ``"channel"`` gives 3,200 and 5,420, ``"scalar"`` 3,144
-        and 5,354. The spec leaves open which of the spatial classifier's two
-        10-unit PReLUs the paper's count omits; dropping the hidden one keeps
-        the PReLU on the logits and tested best on the spatial protocol (10
-        epochs, seeds 0-9, mean test accuracy 0.959 +- 0.003, against 0.958
-        +- 0.005 with the output one dropped and 0.956 +- 0.007 with one
-        slope vector shared by the two).
+        the number of classes (``classifier_hidden == n_classes``). Only
+        ``"paper"`` reproduces the paper's parameter counts (3,190 spatial,
+        5,420 temporal); ``"channel"`` gives 3,200 and 5,420, ``"scalar"``
+        3,144 and 5,354.
     clamp_min, clamp_max : float, default=0.0, 10.0
         Finishing and saturation levels of the soft clamp.
     step_features : int or None, default=None
@@ -424,12 +420,8 @@ def stigmergic_loss_grad(params, X, lengths, y, clamp_min=0.0, clamp_max=10.0,
     grads : dict of str to ndarray
         Same keys and shapes as ``params``.
     """
-    dt = params["W1x"].dtype
-    w = (np.ones(len(y), dtype=dt) if sample_weight is None
-         else np.asarray(sample_weight, dtype=dt))
-
     def loss_and_grad(logits, Y, lengths):
-        return softmax_cross_entropy(logits, Y, w)
+        return softmax_cross_entropy(logits, Y, sample_weight)
 
     grads = {k: np.empty_like(v) for k, v in params.items()}
     loss = _loss_grad(params, X, lengths, y, clamp_min, clamp_max, grads,

@@ -2,12 +2,10 @@
 import numpy as np
 import pytest
 
-from rnnkit.kernels.activations import (
-    ACTIVATIONS, activate, activate_backward, sigmoid_fast, tanh_fast,
-)
+from rnnkit.kernels.activations import sigmoid_fast, tanh_fast
 from rnnkit.kernels.cells import (CELLS, SMALL_MIN_INNER, SMALL_ROWS,
                                   cell_shapes, layer_backward, layer_forward)
-from rnnkit.recurrent._base import softmax_cross_entropy, squared_error
+from rnnkit.losses import softmax_cross_entropy, squared_error
 from rnnkit.recurrent._network import (
     init_network, n_cell_params, network_backward, network_forward,
 )
@@ -208,41 +206,3 @@ def test_backward_ignores_cache_of_finished_rows(cell):
     for a, b_ in zip([clean[0], *clean[1]], [poisoned[0], *poisoned[1]]):
         assert np.all(np.isfinite(b_))
         assert np.array_equal(a, b_)
-
-
-@pytest.mark.parametrize("slope_shape", [(1,), (4,)], ids=["shared", "channel"])
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
-def test_activation_derivatives(name, slope_shape):
-    rng = np.random.RandomState(0)
-    Z = rng.randn(3, 5, 4)
-    Z[np.abs(Z) < 1e-3] = 0.5  # keep away from the ReLU kink
-    dY = rng.randn(*Z.shape)
-    slope = rng.uniform(0.1, 0.4, slope_shape)
-    Y = activate(name, Z, slope)
-    dZ, dslope = activate_backward(name, Z, Y, dY, slope)
-    eps = 1e-6
-    num = np.zeros_like(Z)
-    for idx in np.ndindex(Z.shape):
-        Zp, Zm = Z.copy(), Z.copy()
-        Zp[idx] += eps
-        Zm[idx] -= eps
-        num[idx] = np.sum(dY * (activate(name, Zp, slope)
-                                - activate(name, Zm, slope))) / (2 * eps)
-    np.testing.assert_allclose(dZ, num, rtol=1e-6, atol=1e-8)
-    if name == "prelu":
-        num_s = np.zeros_like(slope)
-        for k in range(slope.size):
-            sp, sm = slope.copy(), slope.copy()
-            sp[k] += eps
-            sm[k] -= eps
-            num_s[k] = np.sum(dY * (activate(name, Z, sp)
-                                    - activate(name, Z, sm))) / (2 * eps)
-        np.testing.assert_allclose(dslope, num_s, rtol=1e-6)
-        np.testing.assert_allclose(Y, np.where(Z > 0, Z, slope * Z))
-
-
-def test_unknown_activation_and_bad_slope():
-    with pytest.raises(ValueError, match="Unknown activation 'swish'"):
-        activate("swish", np.ones((2, 2)))
-    with pytest.raises(ValueError, match="PReLU slope has 3 values"):
-        activate("prelu", np.ones((2, 2)), np.ones(3))

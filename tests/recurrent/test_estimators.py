@@ -132,7 +132,8 @@ def test_partial_fit_one_pass_and_label_errors():
     np.testing.assert_array_equal(clf.predict_proba(X), before)  # still usable
     clf2 = _small().partial_fit(X[:5], y[:5], classes=[0, 1, 2])
     assert list(clf2.classes_) == [0, 1, 2]
-    with pytest.raises(ValueError, match="not in classes"):
+    with pytest.raises(ValueError, match=r"label\(s\) \[5\] in y do not exist in the "
+                       r"initial classes \[0, 1\]"):
         _small().partial_fit(X[:3], [0, 1, 5], classes=[0, 1])
 
 
