@@ -286,7 +286,7 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
 
         X -> encoder 1 -> ... -> encoder k -> H = zeta([F, zeta(0)] W1) -> H beta
 
-    Each encoder is an ELM autoencoder layer (spec section 5): a random
+    Each encoder is an ELM autoencoder layer (the paper's Section III): a random
     ``U[0, 1]`` projection ``A = zeta(X~ R)``, normalized, from which a
     decoder ``A B ~ X~`` is learned; the encoder is ``W = B'`` scaled so the
     largest training pre-activation is ``max_preactivation``, and the layer
@@ -332,13 +332,10 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
     encoder_alpha : float, default=0.3
         Ridge term of ``encoder="ridge"``, relative to the mean diagonal of
         ``A'A``: the encoder solves ``(A'A + encoder_alpha trace(A'A)/h I) B
-        = A'X~``.  On 20k MNIST rows (784-500-4000, readout ``alpha``
-        1e-11) 0.03 / 0.1 / 0.3 / 1 / 3 / 10 / 30 gave 97.41 / 97.78 / 98.01
-        / 98.08 / 98.12 / 98.21 / 97.81 % test accuracy; on all 60k rows
-        (784-500-8000, ``alpha`` 1e-10) 0.3 / 3 / 10 gave 98.65 / 98.78 /
-        98.79 %.  A larger value smooths the code and lowers its contrast,
-        which a large readout ``alpha`` or few rows punish (digits, 400 rows,
-        ``alpha`` 1e-3: 3.0 scored below 0.3), hence the default 0.3.
+        = A'X~``.  A larger value smooths the code and lowers its contrast:
+        on large image sets values up to 3-10 can gain a little, while few
+        training rows or a large readout ``alpha`` favour small values,
+        hence the default 0.3.
     alpha : float or "auto", default="auto"
         Ridge term of the readout (the paper's 1/kappa), absolute: added to
         the diagonal of ``Phi = H'H``, whose entries grow with the number of
@@ -353,10 +350,8 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
     gram_precision : {"float64", "mixed"}, default="float64"
         ``"mixed"`` forms each block's ``H'H`` in float32 (a faster BLAS
         call) and sums blocks in float64.  With a tiny ``alpha`` the float32
-        rounding acts as noise on ``Phi``: on MNIST 784-500-8000 it cost two
-        points (96.52 vs 98.55 %, with the earlier Classifier-2 encoder and
-        ``alpha`` 1e-7) and saved no time on a busy 2-core machine, so keep
-        the default unless ``alpha`` is large.
+        rounding acts as noise on ``Phi`` and costs accuracy, so keep the
+        default unless ``alpha`` is large.
     batch_size : int, default=2000
     max_preactivation : float, default=0.1
     cluster_size, interaction_prob, lambda_plus, lambda_minus, firing_rate : \

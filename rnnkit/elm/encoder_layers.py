@@ -4,11 +4,11 @@ Every function here takes ``chunks``, a zero-argument callable that returns a
 fresh iterable of row blocks (2-D arrays, nonnegative) of the layer's input,
 so a layer is fitted with memory bounded by one block plus its Gram sums.
 The input of every weight multiplication gets the bias column ``zeta(0)``:
-``X~ = [X, zeta(0)]`` (spec section 4).
+``X~ = [X, zeta(0)]``.
 
 Two families:
 
-:func:`fit_elm_encoder` (the ELM-autoencoder route, spec section 5)
+:func:`fit_elm_encoder` (the ELM-autoencoder route of the RNN-ELM paper)
     Random ``R ~ U[0, 1]``, ``A = zeta(X~ R)``, per-column min-max, per-row
     z-score, global shift to ``A >= 0``, then a decoder ``B`` with
     ``A B ~ X~``: nonnegative sparse FISTA (``"fista"``, ``"fista_reference"``)
@@ -20,16 +20,13 @@ Two families:
     adjustminmax scale, so the layer outputs ``[zeta(X~ W+), zeta(X~ W-)]``
     (``2 h`` features) and the negative part of the solution is kept
     (interpretation of the paper).  Every output is a cluster's ``zeta``, as
-    in spec section 5.  An earlier reading, units ``max(e - i, 0)`` and
+    in the paper.  (An earlier reading, units ``max(e - i, 0)`` and
     ``max(i - e, 0)`` of excitation ``e = X~ W+`` and inhibition
-    ``i = X~ W-``, scored 97.7 % (at its best readout ``alpha``, 1e-7)
-    against 98.0 % for this one (``alpha`` 1e-11) on 20k MNIST rows
-    (784-500-4000, ``encoder_alpha`` 0.3); at ``alpha`` 1e-7 the order is
-    reversed, because a ridge that large discards most of what the
-    low-contrast ``zeta`` features carry.
+    ``i = X~ W-``, scored lower on MNIST at the small readout ridge these
+    low-contrast features need.)
     Passes: column min/max of ``A``; ``A'A``, ``A'X~`` with the rank-one
     shift correction; ``max(X~ W)``.
-:func:`fit_nmf_encoder` (arXiv:1609.08151, spec section 5 "paper variant")
+:func:`fit_nmf_encoder` (the nonnegative autoencoder of arXiv:1609.08151)
     A nonnegative autoencoder ``X ~ (X~ W) V`` in the linear (unsaturated)
     regime of the simplified RNN's quasi-linear neuron ``min(x, 1)``
     (interpretation): ``"multiplicative"`` updates both ``W, V >= 0`` by
@@ -98,7 +95,7 @@ class EncoderLayer:
 
 def fit_elm_encoder(chunks, n_features, n_units, rng, params, *, solver="fista", lam=1e-3,
                     n_iter=150, alpha=1e-7, max_preactivation=0.1, dtype=np.float64):
-    """Fit one ELM-autoencoder layer (spec section 5) in three streamed passes.
+    """Fit one ELM-autoencoder layer in three streamed passes.
 
     Parameters
     ----------
@@ -273,7 +270,7 @@ def _shifted_grams(chunks, R, bias, params, low, high):
     """Pass 2: ``(A - c)'(A - c)`` and ``(A - c)'X~`` with ``c = min(min(A), 0)``.
 
     Accumulates ``A'A``, ``A'X~``, ``s = A'1``, ``1'X~``, N and min(A) in one
-    pass and applies the rank-one correction of spec section 7.
+    pass and applies the rank-one correction for the shift by ``c``.
     """
     def summarize(X):
         A = _normalized(X, R, bias, params, low, high)

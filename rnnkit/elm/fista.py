@@ -15,7 +15,7 @@ Two modes:
     (O'Donoghue & Candes, 2015).  Converges to the minimizer.
 ``"reference"``
     The loop of H-ELM's / DenseRandomNet's ``sparse_elm_autoencoder.m``
-    reproduced exactly (spec section 5): step ``1/lambda_max`` (twice the
+    reproduced exactly: step ``1/lambda_max`` (twice the
     textbook step), two-sided soft threshold, the momentum term with the
     reversed sign ``(B_{k-1} - B_k)``, and with ``nonnegative=True`` the
     projection ``max(B, 0)`` applied to the stored iterate only.  It is a

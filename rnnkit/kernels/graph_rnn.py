@@ -7,7 +7,7 @@ topological order) receives the net input
     x_j(t) = sum_{edges i->j, skip d} w_ij h_i(t - d)      (h_i(t) = 0 for t < 0)
 
 or, for an input node, the raw feature ``X[t, in_col[j]]``, and applies its
-cell (spec asne.md section 3; codes are indices into
+cell (the ASNE paper's cell equations; codes are indices into
 ``rnnkit.asne.genome.CELL_TYPES``):
 
 ====  ======  ==========================================  =====================
