@@ -1,13 +1,15 @@
 """``ASNERegressor``: ant colony search over RNN topologies, scikit-learn style."""
-import numbers
 import os
 from dataclasses import fields
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from .config import MODES, make_config
+from .config import (ANT_SPECIES, INHERIT, IO_CELLS, LAMARCKIAN, MODES, NEW_WEIGHTS,
+                     REWARD_RULES, SOCIAL_ANTS, WEIGHT_NORMS, make_config)
 from .network import ASNENetwork
 from .preprocessing import fit_scalers, scale_inputs, scale_targets, segments
 from .search import ASNESearch, data_fingerprint
@@ -198,6 +200,47 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     [(40,), (40,)]
     """
 
+    _parameter_constraints = {
+        "n_ants": [Interval(Integral, 1, None, closed="left")],
+        "n_candidates": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "population_size": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layers": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "hidden_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        "max_recurrent_depth": [Interval(Integral, 1, None, closed="left")],
+        "ants": [StrOptions({*ANT_SPECIES, "auto"})],
+        "social": [StrOptions({*SOCIAL_ANTS[1:], "auto"}), None],
+        "jumps": ["boolean", StrOptions({"auto"})],
+        "forward_bias": ["boolean"],
+        "reward": [StrOptions(set(REWARD_RULES))],
+        "deposit": [Interval(Real, 0, None, closed="neither")],
+        "evaporation": [Interval(Real, 0, 1, closed="both")],
+        "weight_reg": [Interval(Real, 0, None, closed="left")],
+        "weight_norm": [StrOptions(set(WEIGHT_NORMS))],
+        "lamarckian": [StrOptions({*LAMARCKIAN[1:], "auto"}), None],
+        "lamarckian_alpha": [Interval(Real, 0, 1, closed="both")],
+        "inherit": [StrOptions({*INHERIT, "auto"})],
+        "new_weights": [StrOptions({*NEW_WEIGHTS, "auto"})],
+        "evaluate_initial": ["boolean", StrOptions({"auto"})],
+        "io_cells": [StrOptions({*IO_CELLS, "auto"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "scale": [StrOptions({"minmax", "auto"}), None],
+        "segment_length": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),
+                           None],
+        "refine_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "mode": [StrOptions(set(MODES))],
+        "switches": [dict, None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_jobs": [Interval(Integral, 1, None, closed="left")],
+        "checkpoint": [str, os.PathLike, None],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "trainer": [callable, None],
+        "predictor": [callable, None],
+        "random_state": [Interval(Integral, 0, None, closed="left"), np.random.Generator, None],
+        "verbose": ["verbose"],
+    }
+
     def __init__(self, n_ants=20, n_candidates=100, epochs=10, population_size=10,
                  hidden_layers="auto", hidden_nodes=None, max_recurrent_depth=3, ants="auto",
                  social="auto", jumps="auto", forward_bias=True, reward="regularized",
@@ -247,6 +290,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, validation_data=None, executor=None, worker_setup=None):
         """Search RNN topologies for the series ``(X, y)``.
 
@@ -297,7 +341,6 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         else:
             X_tr, y_tr, X_val, y_val = self._split(X_list, y_list)
         opts = self._resolved()
-        self._check_params(opts)
         config = self._config(n_features, opts)
         n_jobs = int(self.n_jobs)
         x_scaler = y_scaler = None
@@ -387,8 +430,6 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ helpers
     def _resolved(self):
         """Every "auto" parameter replaced by its mode's default."""
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         table = AUTO_DEFAULTS["extended" if self.mode == "extended" else "spec"]
         opts = {k: table[k] if isinstance(getattr(self, k), str) and getattr(self, k) == "auto"
                 else getattr(self, k) for k in table}
@@ -410,33 +451,11 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             new_weights=opts["new_weights"], evaluate_initial=bool(opts["evaluate_initial"]),
             population_size=self.population_size, **overrides)
 
-    def _check_params(self, opts):
-        for name in ("n_candidates", "epochs", "n_jobs", "checkpoint_every"):
-            v = getattr(self, name)
-            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        lr = opts["learning_rate"]
-        if not (isinstance(lr, numbers.Real) and lr > 0):
-            raise ValueError(f"learning_rate must be > 0 or 'auto', got {lr!r}")
-        if opts["scale"] not in ("minmax", None):
-            raise ValueError(f"scale must be 'minmax', None or 'auto', got {opts['scale']!r}")
-        seg = opts["segment_length"]
-        if seg is not None and (not isinstance(seg, numbers.Integral) or isinstance(seg, bool)
-                                or seg < 1):
-            raise ValueError(f"segment_length must be a positive integer, None or 'auto', "
-                             f"got {seg!r}")
-        ref = opts["refine_epochs"]
-        if not isinstance(ref, numbers.Integral) or isinstance(ref, bool) or ref < 0:
-            raise ValueError(f"refine_epochs must be an integer >= 0 or 'auto', got {ref!r}")
-
     def _split(self, X_list, y_list):
         n = len(X_list)
         if n == 1:
             return X_list, y_list, X_list, y_list
-        f = self.validation_fraction
-        if not (isinstance(f, numbers.Real) and 0 < f < 1):
-            raise ValueError(f"validation_fraction must be in (0, 1), got {f!r}")
-        n_val = min(max(1, int(round(f * n))), n - 1)
+        n_val = min(max(1, int(round(self.validation_fraction * n))), n - 1)
         order = np.random.default_rng(self.random_state).permutation(n)
         val, tr = np.sort(order[:n_val]), np.sort(order[n_val:])
         return ([X_list[i] for i in tr], [y_list[i] for i in tr],

@@ -18,6 +18,7 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from rnnkit.asne import ASNENetwork, ASNERegressor
@@ -116,11 +117,12 @@ def test_bad_input(X, y, match):
 
 def test_bad_params_and_predict_errors(series):
     X, y = series
-    with pytest.raises(ValueError, match="n_candidates"):
+    with pytest.raises(InvalidParameterError, match="'n_candidates' parameter of ASNERegressor "
+                       r"must be an int in the range \[1, inf\)"):
         ASNERegressor(**{**SMALL, "n_candidates": 0}).fit(X, y)
-    with pytest.raises(ValueError, match="ants"):
+    with pytest.raises(InvalidParameterError, match="'ants' parameter of ASNERegressor must be"):
         ASNERegressor(**{**SMALL, "ants": "red"}).fit(X, y)
-    with pytest.raises(ValueError, match="validation_fraction"):
+    with pytest.raises(InvalidParameterError, match="validation_fraction"):
         ASNERegressor(**{**SMALL, "validation_fraction": 1.5}).fit(X, y)
     est = ASNERegressor(**SMALL).fit(X, y)
     with pytest.raises(ValueError, match="X has 3 features, but ASNERegressor is expecting 4"):
