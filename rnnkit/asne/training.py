@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..kernels import graph_rnn
+from ..optim import clip_weights, nesterov_step, rescale_gradients
 from .genome import MAX_CELL_PARAMS
 from .graph import compile_genome, node_param_index
 
@@ -137,7 +138,7 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
             err = graph_rnn.forward(graph, params, X, H, S)[:, 0] - y
             train_mse += float(np.dot(err, err)) / len(y)
             graph_rnn.backward(graph, params, X, (err * _seed_scale(err, error_seed))[:, None], H, S, DH, grad)
-            _rescale(grad)
+            rescale_gradients([grad], NORM_CLIP, NORM_BOOST)
             _nesterov_step(params, velocity, grad, g_prev, mu, eta, nesterov)
         val_mse, val_mae = _evaluate(graph, params, X_val, y_val, H, S)
         history[epoch] = train_mse / len(X_train), val_mse, val_mae
@@ -233,15 +234,6 @@ def _seed_scale(err, error_seed):
     return 2.0 * float(np.dot(err, err)) / T / T
 
 
-def _rescale(grad):
-    """Norm clip (> 1 -> 1) and boost (< 0.05 -> 0.05), in place."""
-    norm = float(np.sqrt(np.dot(grad, grad)))
-    if norm > NORM_CLIP:
-        grad *= NORM_CLIP / norm
-    elif 0.0 < norm < NORM_BOOST:
-        grad *= NORM_BOOST / norm
-
-
 def _nesterov_step(params, velocity, grad, g_prev, mu, eta, variant):
     """One Nesterov update and the parameter clip, in place (spec section 4, step 4-5).
 
@@ -250,15 +242,14 @@ def _nesterov_step(params, velocity, grad, g_prev, mu, eta, variant):
     then ``g_prev <- g``.
     """
     if variant == "standard":
-        v_new = mu * velocity - eta * grad
-        params += (1.0 + mu) * v_new - mu * velocity
+        nesterov_step(params, velocity, grad, eta, mu)
     else:
         m = mu * velocity
         v_new = m - eta * g_prev
         params += m + (1.0 + mu) * v_new
         g_prev[:] = grad
-    velocity[:] = v_new
-    np.clip(params, -PARAM_CLIP, PARAM_CLIP, out=params)
+        velocity[:] = v_new
+    clip_weights([params], PARAM_CLIP)
 
 
 def _evaluate(graph, params, X_list, y_list, H, S):

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 
 from rnnkit.asne.graph import compile_genome, layered_genome
-from rnnkit.asne.training import (TrainResult, _nesterov_step, _rescale, initial_params, predict_genome,
-                                  train_genome)
+from rnnkit.asne.training import (NORM_BOOST, NORM_CLIP, TrainResult, _nesterov_step,
+                                  initial_params, predict_genome, train_genome)
 from rnnkit.kernels import graph_rnn
+from rnnkit.optim import rescale_gradients
 
 
 def make_series(rng, n_series=4, T=120, n_inputs=3):
@@ -122,16 +123,16 @@ def test_nesterov_step_formulas():
 
 def test_norm_rescaling():
     g = np.array([3.0, 4.0])
-    _rescale(g)
+    rescale_gradients([g], NORM_CLIP, NORM_BOOST)
     np.testing.assert_allclose(g, [0.6, 0.8])
     g = np.array([0.003, 0.004])
-    _rescale(g)
+    rescale_gradients([g], NORM_CLIP, NORM_BOOST)
     np.testing.assert_allclose(g, [0.03, 0.04])
     g = np.array([0.3, 0.4])
-    _rescale(g)
+    rescale_gradients([g], NORM_CLIP, NORM_BOOST)
     np.testing.assert_allclose(g, [0.3, 0.4])
     g = np.zeros(2)
-    _rescale(g)
+    rescale_gradients([g], NORM_CLIP, NORM_BOOST)
     assert not np.isnan(g).any()
 
 
