@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 import pytest
+from _standin import predict_surrogate, surrogate_train
 
 from rnnkit.asne import ASNERegressor
-from rnnkit.asne._testing import predict_surrogate, surrogate_train
 
 SMALL = dict(n_candidates=4, n_ants=3, hidden_layers=1, hidden_nodes=3, population_size=3,
              epochs=1, refine_epochs=0, trainer=surrogate_train, predictor=predict_surrogate,
@@ -96,7 +96,9 @@ def test_resume_with_other_settings_or_data_is_refused(series, tmp_path, change,
 def _write_script(tmp_path, body):
     script = tmp_path / "user_script.py"
     script.write_text(textwrap.dedent(body))
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    path = os.pathsep.join([ROOT, os.path.dirname(os.path.abspath(__file__)),
+                            os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     return script, env
 
 
@@ -105,7 +107,7 @@ def test_script_without_main_guard_fails_fast_with_an_explanation(tmp_path):
     script, env = _write_script(tmp_path, """
         import numpy as np
         from rnnkit.asne import ASNERegressor
-        from rnnkit.asne._testing import predict_surrogate, surrogate_train
+        from _standin import predict_surrogate, surrogate_train
 
         rng = np.random.default_rng(0)
         X = [rng.normal(size=(4000, 4)) for _ in range(6)]  # far more than a pipe buffer
