@@ -6,8 +6,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .._sequences import (as_sequence_input, check_sequence_targets, check_sequences,
+                          sequence_form)
 from .config import (ANT_SPECIES, INHERIT, IO_CELLS, LAMARCKIAN, MODES, NEW_WEIGHTS,
                      REWARD_RULES, SOCIAL_ANTS, WEIGHT_NORMS, make_config)
 from .network import ASNENetwork
@@ -296,12 +298,14 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : list of array-like of shape (n_steps_k, n_features), or ndarray of
-            shape (n_series, n_steps, n_features), or one 2-D array (a single series)
-            In a list, a 1-D array of shape (n_steps_k,) is a univariate
-            series; a nested list of numbers is one 2-D series.
-        y : list of array-like of shape (n_steps_k,), or ndarray of shape
-            (n_series, n_steps), or 1-D (a single series)
+        X : list of array-like of shape (n_steps_k, n_features), or ndarray of \
+                shape (n_series, n_steps, n_features)
+            The series.  In a list, a 1-D array (or list of numbers) of shape
+            (n_steps_k,) is a univariate series.  A 2-D array of shape
+            (n_series, n_features) is read, as by the other sequence
+            estimators, as series of one step each.
+        y : list of array-like of shape (n_steps_k,), or ndarray of shape \
+                (n_series, n_steps), or of shape (n_series,) for a 2-D ``X``
             Per-step targets (e.g. the next value of a column for forecasting).
         validation_data : tuple (X_val, y_val), optional
             Series that define the fitness; default: hold out
@@ -406,8 +410,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         list of ndarray of shape (n_steps_k,) for a list; ndarray of shape
-        (n_series, n_steps) for a 3-D array; ndarray of shape (n_steps,) for
-        a single 2-D series.
+        (n_series, n_steps) for a 3-D array; ndarray of shape (n_series,) for
+        a 2-D array (series of one step).
         """
         check_is_fitted(self, "best_network_")
         X_list, _, form = self._check_Xy(X, None, n_features=self.n_features_in_)
@@ -415,7 +419,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         if form == "3d":
             return np.stack(pred)
         if form == "2d":
-            return pred[0]
+            return np.concatenate(pred)
         return pred
 
     def score(self, X, y, sample_weight=None):
@@ -462,73 +466,43 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                 [X_list[i] for i in val], [y_list[i] for i in val])
 
     def _check_Xy(self, X, y, n_features=None, what=""):
-        """Normalise the input forms to lists; returns ``(X_list, y_list, form)``.
+        """Read the sequence forms into lists; returns ``(X_list, y_list, form)``.
 
         ``n_features``: the number of features X must have (None: any).
+        ``form``: ``"list"``, ``"3d"`` or ``"2d"`` (see :func:`rnnkit._sequences.sequence_form`).
         """
-        if isinstance(X, np.ndarray) and X.ndim == 3:
-            form, X_raw = "3d", list(X)
-        elif isinstance(X, (list, tuple)):
-            form, X_raw = "list", list(X)
-            if len(X_raw) and not isinstance(X_raw[0], np.ndarray) and np.ndim(X_raw[0]) < 2:
-                form, X_raw = "2d", [X]  # a nested list of numbers: one 2-D series
-        else:
-            form, X_raw = "2d", [X]
-        if len(X_raw) == 0:
-            raise ValueError(f"{what}X is an empty list of series; at least one is needed")
-        X_list = []
-        for k, x in enumerate(X_raw):
-            if form == "list" and isinstance(x, np.ndarray) and x.ndim == 1:
-                x = x.reshape(-1, 1)  # a 1-D array is a univariate series
-            try:
-                x = check_array(x, dtype=np.float64, ensure_min_samples=1, input_name="X")
-            except ValueError as exc:
-                if form != "2d":
-                    raise ValueError(f"{what}X, series {k}: {exc}") from None
-                if "inhomogeneous" in str(exc) or "sequence" in str(exc):
-                    raise ValueError(
-                        f"{what}X was read as one series given as nested lists (one row per "
-                        "step), but its rows have different lengths. Pass a list of series: "
-                        "2-D arrays of shape (n_steps, n_features), or 1-D arrays for "
-                        "univariate series.") from None
-                raise
-            X_list.append(x)
-        n_feat = {x.shape[1] for x in X_list}
-        if len(n_feat) > 1:
-            raise ValueError(f"{what}series have different numbers of features: {sorted(n_feat)}")
-        n_feat = n_feat.pop()
-        if n_features is not None and n_feat != n_features:
-            raise ValueError(f"X has {n_feat} features, but ASNERegressor is expecting "
+        X = as_sequence_input(X)
+        form = sequence_form(X)
+        try:
+            Xp, lengths = check_sequences(X, dtype=np.float64, estimator_name="ASNERegressor")
+        except ValueError as exc:
+            raise ValueError(f"{what}{exc}") from None
+        if n_features is not None and Xp.shape[2] != n_features:
+            raise ValueError(f"X has {Xp.shape[2]} features, but ASNERegressor is expecting "
                              f"{n_features} features as input.")
+        X_list = [Xp[k, :n] for k, n in enumerate(lengths)]
         if y is None:
             return X_list, None, form
-        if form == "2d":
-            y = np.asarray(y)
-            y_raw = [column_or_1d(y, warn=True)] if y.ndim == 2 else [y]
-        elif isinstance(y, np.ndarray) and y.ndim == 2 and form == "3d":
-            y_raw = list(y)
-        else:
-            y_raw = list(y)
-        if len(y_raw) != len(X_list):
-            raise ValueError(f"{what}X has {len(X_list)} series but y has {len(y_raw)}")
-        y_list = []
-        for k, (x, t) in enumerate(zip(X_list, y_raw)):
-            try:
-                t = check_array(t, dtype=np.float64, ensure_2d=False, ensure_min_samples=1,
-                                input_name="y")
-            except ValueError as exc:
-                if form == "2d":
-                    raise
-                raise ValueError(f"{what}y, series {k}: {exc}") from None
-            if t.ndim == 2 and t.shape[1] == 1:
-                t = t[:, 0]
-            if t.ndim != 1:
-                raise ValueError(f"{what}y of series {k} must be 1-D (one target per step), "
-                                 f"got shape {t.shape}")
-            if len(t) != len(x):
-                raise ValueError(f"{what}series {k} has {len(x)} steps in X but {len(t)} in y")
-            y_list.append(t)
-        return X_list, y_list, form
+        y = as_sequence_input(y)
+        if form == "3d" and np.ndim(y) == 2:
+            y = np.asarray(y)[:, :, None]  # (n_series, n_steps): one target per step
+        elif form == "2d" and np.ndim(y) == 2 and np.shape(y)[1] == 1:
+            y = column_or_1d(y, warn=True)  # one output: a column vector warns
+        try:
+            Y, per_step = check_sequence_targets(y, lengths, estimator_name="ASNERegressor")
+        except ValueError as exc:
+            raise ValueError(f"{what}{exc}") from None
+        if not per_step:
+            if (lengths != 1).any():
+                raise ValueError(
+                    f"{what}y has one target per series (shape {Y.shape}), but ASNERegressor "
+                    "needs one target per step: pass y as a list of 1-D arrays, one per "
+                    "series of X, or a 2-D array (n_series, n_steps) with a 3-D X.")
+            Y = Y[:, None, :]  # one-step series: the target of the series is the step's
+        if Y.shape[2] != 1:
+            raise ValueError(f"{what}y must be 1-D per series (one target per step), got "
+                             f"{Y.shape[2]} targets per step")
+        return X_list, [Y[k, :n, 0] for k, n in enumerate(lengths)], form
 
 
 def _resume_differences(saved, wanted):

@@ -190,14 +190,16 @@ def test_nan_in_y_names_y_and_the_series(series):
     X, y = series
     y = [t.copy() for t in y]
     y[2][5] = np.nan
-    with pytest.raises(ValueError, match=r"y, series 2: Input y contains NaN"):
+    with pytest.raises(ValueError, match=r"Target sequence 2: Input y contains NaN"):
         ASNERegressor(**SMALL).fit(X, y)
     X = [x.copy() for x in X]
     X[3][1, 1] = np.inf
-    with pytest.raises(ValueError, match=r"X, series 3: Input X contains infinity"):
+    with pytest.raises(ValueError, match=r"Input X\[3\] contains infinity at step 1, feature 1"):
         ASNERegressor(**SMALL).fit(X, series[1])
 
 
 def test_ragged_nested_list_says_how_to_pass_series():
-    with pytest.raises(ValueError, match="rows have different lengths.*list of series"):
+    # a list of lists of numbers is a list of univariate series: y needs one target per step
+    with pytest.raises(ValueError, match="one target per series.*list of 1-D arrays, one per "
+                                         "series of X"):
         ASNERegressor(**SMALL).fit([[1.0, 2.0], [3.0]], [0.0, 1.0])
