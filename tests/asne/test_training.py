@@ -139,7 +139,7 @@ def test_norm_rescaling():
 def test_input_errors(data):
     genome = layered_genome(3, (2,), "gru")
     X, y, Xv, yv = data
-    with pytest.raises(ValueError, match="No training series"):
+    with pytest.raises(ValueError, match="empty list of sequences.*the training series"):
         train_genome(genome, [], [], Xv, yv, epochs=1)
     with pytest.raises(ValueError, match="is empty"):
         train_genome(genome, [np.empty((0, 3))], [np.empty(0)], Xv, yv, epochs=1)
@@ -149,9 +149,9 @@ def test_input_errors(data):
         train_genome(genome, bad, y[:1], Xv, yv, epochs=1)
     with pytest.raises(ValueError, match=r"expected \(T, 3\)"):
         train_genome(genome, [X[0][:, :2]], y[:1], Xv, yv, epochs=1)
-    with pytest.raises(ValueError, match="to match its input series"):
+    with pytest.raises(ValueError, match="to match its input sequence"):
         train_genome(genome, X[:1], [y[0][:-1]], Xv, yv, epochs=1)
-    with pytest.raises(ValueError, match="target series"):
+    with pytest.raises(ValueError, match="Found 1 target sequences for 2 input sequences"):
         train_genome(genome, X[:2], y[:1], Xv, yv, epochs=1)
     with pytest.raises(ValueError, match="wrap it in a list"):
         train_genome(genome, X[0], y[0], Xv, yv, epochs=1)
