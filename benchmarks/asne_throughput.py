@@ -33,7 +33,8 @@ import numpy as np  # noqa: E402
 
 from rnnkit.asne.genome import CELL_TYPES, SAMPLED_CELL_TYPES, Genome  # noqa: E402
 from rnnkit.asne.graph import compile_genome, count_parameters, layered_genome  # noqa: E402
-from rnnkit.asne.training import _nesterov_step, _rescale, initial_params  # noqa: E402
+from rnnkit.asne.training import NORM_BOOST, NORM_CLIP, _nesterov_step, initial_params  # noqa: E402
+from rnnkit.optim import rescale_gradients  # noqa: E402
 from rnnkit.kernels import graph_rnn  # noqa: E402
 
 REFERENCE_STEPS_PER_S = {"lstm-1x12": 90_000, "gru-1x12": 110_000, "candidate": 36_000}
@@ -86,7 +87,7 @@ def _time_runs(genome, X, y, repeats=5, random_state=0, clock=time.perf_counter)
     def step():
         err = graph_rnn.forward(graph, params, X, H, S)[:, 0] - y
         graph_rnn.backward(graph, params, X, (err * (2.0 / T))[:, None], H, S, DH, grad)
-        _rescale(grad)
+        rescale_gradients([grad], NORM_CLIP, NORM_BOOST)
         _nesterov_step(params, velocity, grad, g_prev, 0.9, 0.001, "standard")
 
     step()  # compile / warm up

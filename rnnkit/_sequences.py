@@ -182,11 +182,13 @@ def check_sequence_targets(y, lengths, dtype=np.float64, estimator_name=None):
             raise ValueError(
                 f"Found {len(y)} target sequences for {n} input sequences."
             )
-        arrs = [
-            check_array(np.asarray(v).reshape(len(v), -1), dtype=dtype,
-                        input_name="y", estimator=estimator_name)
-            for v in y
-        ]
+        arrs = []
+        for i, v in enumerate(y):
+            try:
+                arrs.append(check_array(np.asarray(v).reshape(len(v), -1), dtype=dtype,
+                                        input_name="y", estimator=estimator_name))
+            except ValueError as exc:  # name the sequence
+                raise ValueError(f"Target sequence {i}: {exc}") from None
         k = arrs[0].shape[1]
         Y = np.zeros((n, T, k), dtype=dtype)
         for i, (a, L) in enumerate(zip(arrs, lengths)):

@@ -19,7 +19,7 @@ import numpy as np
 
 __all__ = [
     "Adam", "SGD", "make_optimizer", "OPTIMIZERS", "rescale_gradients",
-    "global_norm", "clip_weights", "init_weight", "INIT_SCHEMES",
+    "global_norm", "clip_weights", "nesterov_step", "init_weight", "INIT_SCHEMES",
 ]
 
 
@@ -201,6 +201,24 @@ def clip_weights(params, limit):
     """Clip every parameter in place to ``[-limit, limit]``."""
     for p in params:
         np.clip(p, -limit, limit, out=p)
+
+
+def nesterov_step(params, velocity, grad, learning_rate, momentum):
+    """One Nesterov momentum step in the velocity form (Sutskever et al., 2013), in place.
+
+    ``v' = mu v - lr g``; ``p += (1 + mu) v' - mu v``; ``v <- v'``.  The
+    same method as :class:`SGD` with ``nesterov=True`` up to a change of
+    variable, as written in EXAMM, with no finiteness check.
+
+    Parameters
+    ----------
+    params, velocity, grad : ndarray of the same shape
+        ``params`` and ``velocity`` are updated in place.
+    learning_rate, momentum : float
+    """
+    v_new = momentum * velocity - learning_rate * grad
+    params += (1.0 + momentum) * v_new - momentum * velocity
+    velocity[:] = v_new
 
 
 def init_weight(scheme, shape, fan_in, fan_out, rng, dtype=np.float64):

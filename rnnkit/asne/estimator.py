@@ -1,13 +1,17 @@
 """``ASNERegressor``: ant colony search over RNN topologies, scikit-learn style."""
-import numbers
 import os
 from dataclasses import fields
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .config import MODES, make_config
+from .._sequences import (as_sequence_input, check_sequence_targets, check_sequences,
+                          sequence_form)
+from .config import (ANT_SPECIES, INHERIT, IO_CELLS, LAMARCKIAN, MODES, NEW_WEIGHTS,
+                     REWARD_RULES, SOCIAL_ANTS, WEIGHT_NORMS, make_config)
 from .network import ASNENetwork
 from .preprocessing import fit_scalers, scale_inputs, scale_targets, segments
 from .search import ASNESearch, data_fingerprint
@@ -198,6 +202,47 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     [(40,), (40,)]
     """
 
+    _parameter_constraints = {
+        "n_ants": [Interval(Integral, 1, None, closed="left")],
+        "n_candidates": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "population_size": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layers": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "hidden_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        "max_recurrent_depth": [Interval(Integral, 1, None, closed="left")],
+        "ants": [StrOptions({*ANT_SPECIES, "auto"})],
+        "social": [StrOptions({*SOCIAL_ANTS[1:], "auto"}), None],
+        "jumps": ["boolean", StrOptions({"auto"})],
+        "forward_bias": ["boolean"],
+        "reward": [StrOptions(set(REWARD_RULES))],
+        "deposit": [Interval(Real, 0, None, closed="neither")],
+        "evaporation": [Interval(Real, 0, 1, closed="both")],
+        "weight_reg": [Interval(Real, 0, None, closed="left")],
+        "weight_norm": [StrOptions(set(WEIGHT_NORMS))],
+        "lamarckian": [StrOptions({*LAMARCKIAN[1:], "auto"}), None],
+        "lamarckian_alpha": [Interval(Real, 0, 1, closed="both")],
+        "inherit": [StrOptions({*INHERIT, "auto"})],
+        "new_weights": [StrOptions({*NEW_WEIGHTS, "auto"})],
+        "evaluate_initial": ["boolean", StrOptions({"auto"})],
+        "io_cells": [StrOptions({*IO_CELLS, "auto"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "scale": [StrOptions({"minmax", "auto"}), None],
+        "segment_length": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),
+                           None],
+        "refine_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "mode": [StrOptions(set(MODES))],
+        "switches": [dict, None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_jobs": [Interval(Integral, 1, None, closed="left")],
+        "checkpoint": [str, os.PathLike, None],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "trainer": [callable, None],
+        "predictor": [callable, None],
+        "random_state": [Interval(Integral, 0, None, closed="left"), np.random.Generator, None],
+        "verbose": ["verbose"],
+    }
+
     def __init__(self, n_ants=20, n_candidates=100, epochs=10, population_size=10,
                  hidden_layers="auto", hidden_nodes=None, max_recurrent_depth=3, ants="auto",
                  social="auto", jumps="auto", forward_bias=True, reward="regularized",
@@ -247,17 +292,20 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, validation_data=None, executor=None, worker_setup=None):
         """Search RNN topologies for the series ``(X, y)``.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_steps_k, n_features), or ndarray of
-            shape (n_series, n_steps, n_features), or one 2-D array (a single series)
-            In a list, a 1-D array of shape (n_steps_k,) is a univariate
-            series; a nested list of numbers is one 2-D series.
-        y : list of array-like of shape (n_steps_k,), or ndarray of shape
-            (n_series, n_steps), or 1-D (a single series)
+        X : list of array-like of shape (n_steps_k, n_features), or ndarray of \
+                shape (n_series, n_steps, n_features)
+            The series.  In a list, a 1-D array (or list of numbers) of shape
+            (n_steps_k,) is a univariate series.  A 2-D array of shape
+            (n_series, n_features) is read, as by the other sequence
+            estimators, as series of one step each.
+        y : list of array-like of shape (n_steps_k,), or ndarray of shape \
+                (n_series, n_steps), or of shape (n_series,) for a 2-D ``X``
             Per-step targets (e.g. the next value of a column for forecasting).
         validation_data : tuple (X_val, y_val), optional
             Series that define the fitness; default: hold out
@@ -297,7 +345,6 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         else:
             X_tr, y_tr, X_val, y_val = self._split(X_list, y_list)
         opts = self._resolved()
-        self._check_params(opts)
         config = self._config(n_features, opts)
         n_jobs = int(self.n_jobs)
         x_scaler = y_scaler = None
@@ -363,8 +410,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         list of ndarray of shape (n_steps_k,) for a list; ndarray of shape
-        (n_series, n_steps) for a 3-D array; ndarray of shape (n_steps,) for
-        a single 2-D series.
+        (n_series, n_steps) for a 3-D array; ndarray of shape (n_series,) for
+        a 2-D array (series of one step).
         """
         check_is_fitted(self, "best_network_")
         X_list, _, form = self._check_Xy(X, None, n_features=self.n_features_in_)
@@ -372,7 +419,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         if form == "3d":
             return np.stack(pred)
         if form == "2d":
-            return pred[0]
+            return np.concatenate(pred)
         return pred
 
     def score(self, X, y, sample_weight=None):
@@ -387,8 +434,6 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ helpers
     def _resolved(self):
         """Every "auto" parameter replaced by its mode's default."""
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         table = AUTO_DEFAULTS["extended" if self.mode == "extended" else "spec"]
         opts = {k: table[k] if isinstance(getattr(self, k), str) and getattr(self, k) == "auto"
                 else getattr(self, k) for k in table}
@@ -410,106 +455,54 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             new_weights=opts["new_weights"], evaluate_initial=bool(opts["evaluate_initial"]),
             population_size=self.population_size, **overrides)
 
-    def _check_params(self, opts):
-        for name in ("n_candidates", "epochs", "n_jobs", "checkpoint_every"):
-            v = getattr(self, name)
-            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        lr = opts["learning_rate"]
-        if not (isinstance(lr, numbers.Real) and lr > 0):
-            raise ValueError(f"learning_rate must be > 0 or 'auto', got {lr!r}")
-        if opts["scale"] not in ("minmax", None):
-            raise ValueError(f"scale must be 'minmax', None or 'auto', got {opts['scale']!r}")
-        seg = opts["segment_length"]
-        if seg is not None and (not isinstance(seg, numbers.Integral) or isinstance(seg, bool)
-                                or seg < 1):
-            raise ValueError(f"segment_length must be a positive integer, None or 'auto', "
-                             f"got {seg!r}")
-        ref = opts["refine_epochs"]
-        if not isinstance(ref, numbers.Integral) or isinstance(ref, bool) or ref < 0:
-            raise ValueError(f"refine_epochs must be an integer >= 0 or 'auto', got {ref!r}")
-
     def _split(self, X_list, y_list):
         n = len(X_list)
         if n == 1:
             return X_list, y_list, X_list, y_list
-        f = self.validation_fraction
-        if not (isinstance(f, numbers.Real) and 0 < f < 1):
-            raise ValueError(f"validation_fraction must be in (0, 1), got {f!r}")
-        n_val = min(max(1, int(round(f * n))), n - 1)
+        n_val = min(max(1, int(round(self.validation_fraction * n))), n - 1)
         order = np.random.default_rng(self.random_state).permutation(n)
         val, tr = np.sort(order[:n_val]), np.sort(order[n_val:])
         return ([X_list[i] for i in tr], [y_list[i] for i in tr],
                 [X_list[i] for i in val], [y_list[i] for i in val])
 
     def _check_Xy(self, X, y, n_features=None, what=""):
-        """Normalise the input forms to lists; returns ``(X_list, y_list, form)``.
+        """Read the sequence forms into lists; returns ``(X_list, y_list, form)``.
 
         ``n_features``: the number of features X must have (None: any).
+        ``form``: ``"list"``, ``"3d"`` or ``"2d"`` (see :func:`rnnkit._sequences.sequence_form`).
         """
-        if isinstance(X, np.ndarray) and X.ndim == 3:
-            form, X_raw = "3d", list(X)
-        elif isinstance(X, (list, tuple)):
-            form, X_raw = "list", list(X)
-            if len(X_raw) and not isinstance(X_raw[0], np.ndarray) and np.ndim(X_raw[0]) < 2:
-                form, X_raw = "2d", [X]  # a nested list of numbers: one 2-D series
-        else:
-            form, X_raw = "2d", [X]
-        if len(X_raw) == 0:
-            raise ValueError(f"{what}X is an empty list of series; at least one is needed")
-        X_list = []
-        for k, x in enumerate(X_raw):
-            if form == "list" and isinstance(x, np.ndarray) and x.ndim == 1:
-                x = x.reshape(-1, 1)  # a 1-D array is a univariate series
-            try:
-                x = check_array(x, dtype=np.float64, ensure_min_samples=1, input_name="X")
-            except ValueError as exc:
-                if form != "2d":
-                    raise ValueError(f"{what}X, series {k}: {exc}") from None
-                if "inhomogeneous" in str(exc) or "sequence" in str(exc):
-                    raise ValueError(
-                        f"{what}X was read as one series given as nested lists (one row per "
-                        "step), but its rows have different lengths. Pass a list of series: "
-                        "2-D arrays of shape (n_steps, n_features), or 1-D arrays for "
-                        "univariate series.") from None
-                raise
-            X_list.append(x)
-        n_feat = {x.shape[1] for x in X_list}
-        if len(n_feat) > 1:
-            raise ValueError(f"{what}series have different numbers of features: {sorted(n_feat)}")
-        n_feat = n_feat.pop()
-        if n_features is not None and n_feat != n_features:
-            raise ValueError(f"X has {n_feat} features, but ASNERegressor is expecting "
+        X = as_sequence_input(X)
+        form = sequence_form(X)
+        try:
+            Xp, lengths = check_sequences(X, dtype=np.float64, estimator_name="ASNERegressor")
+        except ValueError as exc:
+            raise ValueError(f"{what}{exc}") from None
+        if n_features is not None and Xp.shape[2] != n_features:
+            raise ValueError(f"X has {Xp.shape[2]} features, but ASNERegressor is expecting "
                              f"{n_features} features as input.")
+        X_list = [Xp[k, :n] for k, n in enumerate(lengths)]
         if y is None:
             return X_list, None, form
-        if form == "2d":
-            y = np.asarray(y)
-            y_raw = [column_or_1d(y, warn=True)] if y.ndim == 2 else [y]
-        elif isinstance(y, np.ndarray) and y.ndim == 2 and form == "3d":
-            y_raw = list(y)
-        else:
-            y_raw = list(y)
-        if len(y_raw) != len(X_list):
-            raise ValueError(f"{what}X has {len(X_list)} series but y has {len(y_raw)}")
-        y_list = []
-        for k, (x, t) in enumerate(zip(X_list, y_raw)):
-            try:
-                t = check_array(t, dtype=np.float64, ensure_2d=False, ensure_min_samples=1,
-                                input_name="y")
-            except ValueError as exc:
-                if form == "2d":
-                    raise
-                raise ValueError(f"{what}y, series {k}: {exc}") from None
-            if t.ndim == 2 and t.shape[1] == 1:
-                t = t[:, 0]
-            if t.ndim != 1:
-                raise ValueError(f"{what}y of series {k} must be 1-D (one target per step), "
-                                 f"got shape {t.shape}")
-            if len(t) != len(x):
-                raise ValueError(f"{what}series {k} has {len(x)} steps in X but {len(t)} in y")
-            y_list.append(t)
-        return X_list, y_list, form
+        y = as_sequence_input(y)
+        if form == "3d" and np.ndim(y) == 2:
+            y = np.asarray(y)[:, :, None]  # (n_series, n_steps): one target per step
+        elif form == "2d" and np.ndim(y) == 2 and np.shape(y)[1] == 1:
+            y = column_or_1d(y, warn=True)  # one output: a column vector warns
+        try:
+            Y, per_step = check_sequence_targets(y, lengths, estimator_name="ASNERegressor")
+        except ValueError as exc:
+            raise ValueError(f"{what}{exc}") from None
+        if not per_step:
+            if (lengths != 1).any():
+                raise ValueError(
+                    f"{what}y has one target per series (shape {Y.shape}), but ASNERegressor "
+                    "needs one target per step: pass y as a list of 1-D arrays, one per "
+                    "series of X, or a 2-D array (n_series, n_steps) with a 3-D X.")
+            Y = Y[:, None, :]  # one-step series: the target of the series is the step's
+        if Y.shape[2] != 1:
+            raise ValueError(f"{what}y must be 1-D per series (one target per step), got "
+                             f"{Y.shape[2]} targets per step")
+        return X_list, [Y[k, :n, 0] for k, n in enumerate(lengths)], form
 
 
 def _resume_differences(saved, wanted):

@@ -439,7 +439,7 @@ class ASNESearch:
             from .training import train_genome
         except ImportError as exc:  # pragma: no cover - depends on the colleague's module
             raise ImportError("rnnkit.asne.training.train_genome is not available; pass "
-                              "trainer=... (e.g. rnnkit.asne._testing.surrogate_train)") from exc
+                              "trainer=... (a function with its signature)") from exc
         return train_genome
 
     def _report(self):

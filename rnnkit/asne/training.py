@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._sequences import check_sequence_targets, check_sequences
 from ..kernels import graph_rnn
+from ..optim import clip_weights, nesterov_step, rescale_gradients
 from .genome import MAX_CELL_PARAMS
 from .graph import compile_genome, node_param_index
 
@@ -137,7 +139,7 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
             err = graph_rnn.forward(graph, params, X, H, S)[:, 0] - y
             train_mse += float(np.dot(err, err)) / len(y)
             graph_rnn.backward(graph, params, X, (err * _seed_scale(err, error_seed))[:, None], H, S, DH, grad)
-            _rescale(grad)
+            rescale_gradients([grad], NORM_CLIP, NORM_BOOST)
             _nesterov_step(params, velocity, grad, g_prev, mu, eta, nesterov)
         val_mse, val_mae = _evaluate(graph, params, X_val, y_val, H, S)
         history[epoch] = train_mse / len(X_train), val_mse, val_mae
@@ -233,15 +235,6 @@ def _seed_scale(err, error_seed):
     return 2.0 * float(np.dot(err, err)) / T / T
 
 
-def _rescale(grad):
-    """Norm clip (> 1 -> 1) and boost (< 0.05 -> 0.05), in place."""
-    norm = float(np.sqrt(np.dot(grad, grad)))
-    if norm > NORM_CLIP:
-        grad *= NORM_CLIP / norm
-    elif 0.0 < norm < NORM_BOOST:
-        grad *= NORM_BOOST / norm
-
-
 def _nesterov_step(params, velocity, grad, g_prev, mu, eta, variant):
     """One Nesterov update and the parameter clip, in place (spec section 4, step 4-5).
 
@@ -250,15 +243,14 @@ def _nesterov_step(params, velocity, grad, g_prev, mu, eta, variant):
     then ``g_prev <- g``.
     """
     if variant == "standard":
-        v_new = mu * velocity - eta * grad
-        params += (1.0 + mu) * v_new - mu * velocity
+        nesterov_step(params, velocity, grad, eta, mu)
     else:
         m = mu * velocity
         v_new = m - eta * g_prev
         params += m + (1.0 + mu) * v_new
         g_prev[:] = grad
-    velocity[:] = v_new
-    np.clip(params, -PARAM_CLIP, PARAM_CLIP, out=params)
+        velocity[:] = v_new
+    clip_weights([params], PARAM_CLIP)
 
 
 def _evaluate(graph, params, X_list, y_list, H, S):
@@ -276,31 +268,26 @@ def _evaluate(graph, params, X_list, y_list, H, S):
 
 
 def _check_series(X_list, y_list, n_inputs, what):
-    """Validate a list of (T_k, n_inputs) series and their (T_k,) targets."""
+    """Validate a list of (T_k, n_inputs) series and their (T_k,) targets.
+
+    The series are read by :func:`rnnkit._sequences.check_sequences` (a 1-D
+    series is univariate) and the targets by
+    :func:`~rnnkit._sequences.check_sequence_targets`, one per step.
+    """
     if isinstance(X_list, np.ndarray) and X_list.ndim == 2:
         raise ValueError(f"{what} X must be a list of 2-D arrays (one per series), got one 2-D "
                          f"array of shape {X_list.shape}; wrap it in a list.")
-    X_out = [np.ascontiguousarray(x, dtype=np.float64) for x in X_list]
-    if not X_out:
-        raise ValueError(f"No {what} series given.")
-    for k, x in enumerate(X_out):
-        if x.ndim != 2 or x.shape[1] != n_inputs:
-            raise ValueError(f"{what} series {k} has shape {x.shape}; expected (T, {n_inputs}).")
-        if x.shape[0] == 0:
-            raise ValueError(f"{what} series {k} is empty.")
-        if not np.isfinite(x).all():
-            raise ValueError(f"{what} series {k} contains NaN or infinite values.")
+    name = f"the {what} series"
+    Xp, lengths = check_sequences(list(X_list), dtype=np.float64, estimator_name=name)
+    if Xp.shape[2] != n_inputs:
+        raise ValueError(f"{what} series have {Xp.shape[2]} features per step; expected "
+                         f"(T, {n_inputs}).")
+    X_out = [Xp[k, :n] for k, n in enumerate(lengths)]
     if y_list is None:
         return X_out, None
-    y_out = [np.ascontiguousarray(y, dtype=np.float64) for y in y_list]
-    if len(y_out) != len(X_out):
-        raise ValueError(f"{len(X_out)} {what} input series but {len(y_out)} target series.")
-    for k, (x, y) in enumerate(zip(X_out, y_out)):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y_out[k] = y[:, 0].copy()
-        if y.shape != (x.shape[0],):
-            raise ValueError(f"{what} target {k} has shape {y.shape}; expected ({x.shape[0]},) "
-                             "to match its input series.")
-        if not np.isfinite(y).all():
-            raise ValueError(f"{what} target {k} contains NaN or infinite values.")
-    return X_out, y_out
+    Y, per_step = check_sequence_targets(list(y_list), lengths, estimator_name=name)
+    if not per_step or Y.shape[2] != 1:
+        raise ValueError(f"{what} targets must be one array of shape (T_k,) per series, "
+                         f"got {'one value per series' if not per_step else Y.shape[2]} "
+                         "targets per step.")
+    return X_out, [Y[k, :n, 0] for k, n in enumerate(lengths)]

@@ -1,5 +1,12 @@
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:  # the stand-in trainer (_standin.py), importable in worker processes
+    sys.path.append(HERE)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from rnnkit.asne._testing import surrogate_train  # noqa: E402
+from _standin import surrogate_train  # noqa: E402
 from rnnkit.asne.config import make_config  # noqa: E402
 from rnnkit.asne.search import ASNESearch  # noqa: E402
 
@@ -41,7 +41,7 @@ def _slow_trainer():
     def slow_train(genome, *data, **kwargs):  # nested: pickled by value for the workers
         import time
 
-        from rnnkit.asne._testing import surrogate_train
+        from _standin import surrogate_train
         time.sleep(0.25)
         return surrogate_train(genome, *data, **kwargs)
     return slow_train

@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 import pytest
+from _standin import predict_surrogate, surrogate_train
 
 from rnnkit.asne import ASNERegressor
-from rnnkit.asne._testing import predict_surrogate, surrogate_train
 
 SMALL = dict(n_candidates=4, n_ants=3, hidden_layers=1, hidden_nodes=3, population_size=3,
              epochs=1, refine_epochs=0, trainer=surrogate_train, predictor=predict_surrogate,
@@ -96,7 +96,9 @@ def test_resume_with_other_settings_or_data_is_refused(series, tmp_path, change,
 def _write_script(tmp_path, body):
     script = tmp_path / "user_script.py"
     script.write_text(textwrap.dedent(body))
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    path = os.pathsep.join([ROOT, os.path.dirname(os.path.abspath(__file__)),
+                            os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     return script, env
 
 
@@ -105,7 +107,7 @@ def test_script_without_main_guard_fails_fast_with_an_explanation(tmp_path):
     script, env = _write_script(tmp_path, """
         import numpy as np
         from rnnkit.asne import ASNERegressor
-        from rnnkit.asne._testing import predict_surrogate, surrogate_train
+        from _standin import predict_surrogate, surrogate_train
 
         rng = np.random.default_rng(0)
         X = [rng.normal(size=(4000, 4)) for _ in range(6)]  # far more than a pipe buffer
@@ -188,14 +190,16 @@ def test_nan_in_y_names_y_and_the_series(series):
     X, y = series
     y = [t.copy() for t in y]
     y[2][5] = np.nan
-    with pytest.raises(ValueError, match=r"y, series 2: Input y contains NaN"):
+    with pytest.raises(ValueError, match=r"Target sequence 2: Input y contains NaN"):
         ASNERegressor(**SMALL).fit(X, y)
     X = [x.copy() for x in X]
     X[3][1, 1] = np.inf
-    with pytest.raises(ValueError, match=r"X, series 3: Input X contains infinity"):
+    with pytest.raises(ValueError, match=r"Input X\[3\] contains infinity at step 1, feature 1"):
         ASNERegressor(**SMALL).fit(X, series[1])
 
 
 def test_ragged_nested_list_says_how_to_pass_series():
-    with pytest.raises(ValueError, match="rows have different lengths.*list of series"):
+    # a list of lists of numbers is a list of univariate series: y needs one target per step
+    with pytest.raises(ValueError, match="one target per series.*list of 1-D arrays, one per "
+                                         "series of X"):
         ASNERegressor(**SMALL).fit([[1.0, 2.0], [3.0]], [0.0, 1.0])

@@ -2,8 +2,8 @@ import concurrent.futures as cf
 
 import numpy as np
 import pytest
+from _standin import surrogate_train
 
-from rnnkit.asne._testing import surrogate_train
 from rnnkit.asne.config import make_config
 from rnnkit.asne.search import ASNESearch, ColonyCollapsedError
 

@@ -1,11 +1,13 @@
-"""A cheap stand-in trainer for tests, doctests and quick demos.
+"""A cheap stand-in trainer for the tests of the search machinery.
 
 ``surrogate_train`` has the signature of :func:`rnnkit.asne.training.train_genome`
 but does no BPTT: it fits a least-squares readout from the RNN's *active
 inputs* (their current values) to the target, so the fitness rewards RNNs that
 connect the informative inputs, and adds a small size penalty.  It runs in
 milliseconds and is picklable, so the search loop, the pheromone rules and
-the process pool can be tested without the graph-RNN kernels.
+the process pool can be tested without the graph-RNN kernels.  The tests'
+``conftest.py`` puts this directory on ``sys.path``, so worker processes
+import it by name (``_standin``).
 """
 from dataclasses import dataclass
 
