@@ -105,7 +105,8 @@ gram_precision, batch_size, max_preactivation : \
 
     def __init__(self, sources=2, hidden_layers=(500,), n_hidden=8000, *, encoder="ridge",
                  join="rnn", lam=1e-3, fista_iter=150, nmf_iter=200, encoder_alpha=0.3,
-                 alpha="auto", alphas=None, cv=None, solver="cholesky", gram_precision="float64", batch_size=2000,
+                 alpha="auto", alphas=None, cv=None, solver="cholesky", gram_precision="float64",
+                 batch_size=2000,
                  max_preactivation=0.1, cluster_size=20, interaction_prob=0.05,
                  lambda_plus=0.005, lambda_minus=0.005, firing_rate=0.001,
                  random_state=None, verbose=0):
