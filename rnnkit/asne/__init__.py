@@ -1,4 +1,4 @@
-"""ASNE / ANTS: ant colony neuroevolution of RNN topologies (spec asne.md)."""
+"""ASNE / ANTS: ant colony neuroevolution of RNN topologies (ElSaid, Ororbia & Desell, arXiv:1909.11849)."""
 from .colony import Colony
 from .config import SearchConfig, make_config
 from .estimator import ASNERegressor

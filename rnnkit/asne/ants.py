@@ -1,4 +1,4 @@
-"""Ant walks over the colony and candidate extraction (spec asne.md sections 4, 6).
+"""Ant walks over the colony and candidate extraction.
 
 An ant marks lines; the candidate RNN is the union of every ant's path, cut
 down to the nodes and edges that are both forward- and backward-reachable.

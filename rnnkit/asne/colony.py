@@ -1,8 +1,7 @@
 """The colony: the superstructure every candidate RNN is cut from.
 
 All lines of the superstructure live in flat arrays indexed by line id; the
-line id is the innovation number of the RNN edge made from it (spec asne.md
-section 5).  Nodes are numbered ``0..n_nodes-1``: inputs first (layer 0), then
+line id is the innovation number of the RNN edge made from it.  Nodes are numbered ``0..n_nodes-1``: inputs first (layer 0), then
 the hidden layers ``1..L`` layer by layer, then the outputs (layer ``L+1``).
 The reference code stores outputs under negative keys; here the sign is not
 needed because ``node_layer`` says which nodes are outputs.

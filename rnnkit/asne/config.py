@@ -1,4 +1,4 @@
-"""Search settings and the two behaviour modes (spec asne.md section 10).
+"""Search settings and the two behaviour modes.
 
 ``mode="intended"`` applies the rules as the papers describe them;
 ``mode="faithful"`` reproduces the reference code (``travisdesell/exact``,

@@ -27,8 +27,8 @@ AUTO_DEFAULTS = {
                  io_cells="sampled", learning_rate=0.001, scale=None, segment_length=None,
                  refine_epochs=0),
 }
-"""What each ``"auto"`` parameter means: ``"extended"`` mode, and the spec's modes
-(``"intended"``, ``"faithful"``)."""
+"""What each ``"auto"`` parameter means: ``"extended"`` mode, and the papers'
+modes (``"intended"``, ``"faithful"``)."""
 
 
 class ASNERegressor(RegressorMixin, BaseEstimator):

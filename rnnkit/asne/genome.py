@@ -14,13 +14,13 @@ CELL_TYPES = ("simple", "ugrnn", "mgu", "gru", "delta", "lstm", "linear")
 """Cell type names; ``Genome.node_cell`` holds indices into this tuple."""
 
 SAMPLED_CELL_TYPES = CELL_TYPES[:6]
-"""The types ants choose from, one type pheromone each (spec asne.md section 5).
+"""The types ants choose from, one type pheromone each.
 ``"linear"`` (``h = x + b``, beyond the papers) is only ever given to inputs
 and outputs (``io_cells="linear"``)."""
 
 CELL_N_PARAMS = {"simple": 1, "ugrnn": 6, "mgu": 6, "gru": 9, "delta": 6, "lstm": 11,
                  "linear": 1}
-"""Number of parameters of each scalar cell (spec asne.md section 3)."""
+"""Number of parameters of each scalar cell."""
 
 MAX_CELL_PARAMS = max(CELL_N_PARAMS.values())
 """Width of the per-node parameter rows (``Genome.node_params``)."""

@@ -1,7 +1,6 @@
 """Compile a :class:`~rnnkit.asne.genome.Genome` to flat arrays for the Numba kernels.
 
-The compiled graph keeps only the active elements of the genome (spec asne.md
-section 4) and lays them out for :mod:`rnnkit.kernels.graph_rnn`:
+The compiled graph keeps only the active elements of the genome and lays them out for :mod:`rnnkit.kernels.graph_rnn`:
 
 * active nodes in topological order of the forward edges (sorted by layer,
   ties by node index), numbered ``0..n_nodes-1`` ("positions");
@@ -10,7 +9,7 @@ section 4) and lays them out for :mod:`rnnkit.kernels.graph_rnn`:
 * incoming edges sorted by target position (CSR ``ptr``), each with its source
   position, time skip and the index of its weight in the flat vector.
 
-Flat parameter vector (spec section 3): node parameters in node order, then
+Flat parameter vector: node parameters in node order, then
 the forward-edge weights, then the recurrent-edge weights (each in genome edge
 order).  Its length is ``sum(cell counts) + #active forward + #active
 recurrent edges``.
@@ -223,7 +222,7 @@ def node_param_index(graph):
 
 
 def count_parameters(genome):
-    """Parameter count of the active network (spec section 3 formula).
+    """Parameter count of the active network.
 
     Parameters
     ----------
@@ -241,7 +240,7 @@ def count_parameters(genome):
 
 
 def layered_genome(n_inputs, hidden_layers, cell, n_outputs=1, recurrent_skips=()):
-    """A fixed, fully connected layered genome (the spec section 12 baselines).
+    """A fixed, fully connected layered genome (the fixed baselines of a search's comparison).
 
     Inputs and outputs are simple cells; every hidden node has type ``cell``.
     Forward edges connect every node of a layer to every node of the next

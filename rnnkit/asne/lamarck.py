@@ -1,6 +1,6 @@
 """Lamarckian weight inheritance.
 
-Spec asne.md section 8: the colony keeps a weight on every line.  New RNN
+The colony keeps a weight on every line.  New RNN
 edges may start from it (:attr:`SearchConfig.lamarck_init`) and trained RNNs
 write their best-epoch edge weights back into it.  Beyond the papers, the
 colony can also keep the cell parameters of every node and cell type

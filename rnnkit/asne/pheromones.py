@@ -1,6 +1,6 @@
 """Pheromone rules: evaporation, reward/penalty, MMAS bounds, forward bias.
 
-Spec asne.md sections 6 (forward bias) and 7.  Every function updates the
+The ASNE paper's rules and the reference code's forward bias.  Every function updates the
 colony arrays in place, vectorised over lines.  An RNN touches only its
 active nodes (the pheromone of the chosen cell type), its active edges (the
 lines with its innovation numbers) and the start lines of its active inputs.

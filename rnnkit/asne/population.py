@@ -48,7 +48,7 @@ def structure_key(genome):
 class Population:
     """At most ``size`` members, best first.
 
-    ``offer`` implements the decision of spec section 7: replace a member of
+    ``offer`` decides: replace a member of
     the same structure when better, insert when not full or better than the
     worst, reject otherwise.
     """

@@ -1,4 +1,4 @@
-"""The asynchronous ASNE main loop (spec asne.md section 9).
+"""The asynchronous ASNE main loop.
 
 The colony makes a candidate whenever a worker is free and is updated as each
 result returns; there are no generations.  With one worker and no executor

@@ -1,6 +1,6 @@
 """Per-sequence BPTT trainer of a genome (EXAMM ``backpropagate_stochastic``).
 
-Spec asne.md section 4: each epoch shuffles the training series (seeded) and
+Each epoch shuffles the training series (seeded) and
 makes one update per series: full forward, output error seed, full BPTT, norm
 rescaling (clip above 1, boost below 0.05), Nesterov momentum, parameter clip
 to [-10, 10].  After every epoch the validation MSE and MAE are computed and
@@ -90,7 +90,7 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
     evaluate_initial : bool, default=False
         Also evaluate the initial parameters on the validation series and let
         them compete for the best (the reference's
-        ``backpropagate_stochastic`` does; spec section 4 does not say so).
+        ``backpropagate_stochastic`` does; the paper does not say so).
         ``history`` still has one row per epoch.
     new_weights : {"uniform", "normal"}, default="uniform"
         How parameters without a start value are drawn: U(-0.5, 0.5), or
@@ -236,7 +236,7 @@ def _seed_scale(err, error_seed):
 
 
 def _nesterov_step(params, velocity, grad, g_prev, mu, eta, variant):
-    """One Nesterov update and the parameter clip, in place (spec section 4, step 4-5).
+    """One Nesterov update and the parameter clip, in place.
 
     ``"standard"``: ``v' = mu v - eta g; theta += -mu v + (1 + mu) v'``.
     ``"faithful"``: ``m = mu v; v' = m - eta g_prev; theta += m + (1 + mu) v'``,
