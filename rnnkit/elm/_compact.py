@@ -78,10 +78,10 @@ class CompactReadout:
     def readout(self, alpha, solver="cholesky", alphas=None, cv=None, log=None):
         """The kept readout; ValueError for other settings."""
         asked = {"alpha": alpha, "solver": solver, "alphas": alphas, "cv": cv}
-        if not _same_settings(asked, self.settings):
+        other = ", ".join(f"{k}={v!r}" for k, v in asked.items()
+                          if not _same_value(v, self.settings[k]))
+        if other:
             kept = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
-            other = ", ".join(f"{k}={v!r}" for k, v in asked.items()
-                              if not _same_settings({k: v}, {k: self.settings[k]}))
             raise ValueError(
                 f"This {self.whom} was compacted: compact() kept only the readout solved for "
                 f"{kept} and dropped the training sums, so it cannot re-solve for {other}. "
@@ -90,12 +90,9 @@ class CompactReadout:
         return self.kept
 
 
-def _same_settings(a, b):
-    for key in a:
-        x, y = a[key], b[key]
-        if isinstance(x, str) or isinstance(y, str) or x is None or y is None:
-            if not (type(x) is type(y) and x == y) and not (x is None and y is None):
-                return False
-        elif not np.array_equal(np.asarray(x, dtype=float), np.asarray(y, dtype=float)):
-            return False
-    return True
+def _same_value(x, y):
+    """Whether two values of a readout setting are the same (strings and None by
+    type and value, numbers and arrays of candidate alphas by value)."""
+    if isinstance(x, str) or isinstance(y, str) or x is None or y is None:
+        return type(x) is type(y) and x == y
+    return np.array_equal(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
