@@ -15,7 +15,7 @@ from ._compact import CompactMixin
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._stacked import ENCODERS, fit_stack
 from ._threads import block_flops, threaded_map
-from .estimators import Targets, _cv_results, _readout, encode_labels
+from .estimators import ReadoutMixin, Targets, encode_labels
 from .readout import SOLVERS, GramAccumulator
 
 _COMMON_CONSTRAINTS = {
@@ -35,13 +35,16 @@ _COMMON_CONSTRAINTS = {
 }
 
 
-class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, BaseEstimator):
+class _BaseDeepRNNELM(ReadoutMixin, ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin,
+                      BaseEstimator):
     """Layers fitted on the first data seen, then a streamed Phi/Psi readout.
 
     Subclasses define ``_fit_model(chunks, n_features, rng, params, dtype)``
     returning a fitted layer chain (``transform``, ``n_features_out``) whose
     output feeds the readout.
     """
+
+    _fitted_marker = "model_"
 
     # -- fitting -------------------------------------------------------------
 
@@ -187,34 +190,6 @@ class _BaseDeepRNNELM(ProbaMixin, CompactMixin, ClusterMixin, ClassifierMixin, B
                 "max_preactivation": self.max_preactivation}
 
     # -- prediction ----------------------------------------------------------
-
-    @property
-    def coef_(self):
-        """Readout weights, shape (n_readout_inputs, n_classes).
-
-        Solved lazily, and again from the stored sums when ``alpha``,
-        ``alphas``, ``cv`` or ``solver`` changed through ``set_params``.
-        """
-        check_is_fitted(self, "model_")
-        return _readout(self, self._accumulator).coef
-
-    @property
-    def alpha_(self):
-        """Ridge term of the readout: the chosen one for ``alpha="auto"``."""
-        check_is_fitted(self, "model_")
-        return _readout(self, self._accumulator).alpha
-
-    @property
-    def cv_results_(self):
-        """Criterion over the candidate alphas (``alpha="auto"`` only), a dict of arrays."""
-        check_is_fitted(self, "model_")
-        return _cv_results(self, self._accumulator)
-
-    @property
-    def n_samples_seen_(self):
-        """Rows accumulated in the readout sums."""
-        check_is_fitted(self, "model_")
-        return self._accumulator.n_samples
 
     def transform_hidden(self, X):
         """Input of the readout (the last hidden layer), shape (n_samples, n_readout_inputs)."""

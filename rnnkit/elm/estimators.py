@@ -22,7 +22,46 @@ from .cluster_layer import (cluster_activation, draw_input_weights, max_preactiv
 from .readout import SOLVERS, GramAccumulator
 
 
-class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
+class ReadoutMixin:
+    """The fitted readout's public attributes, solved lazily from the stored sums.
+
+    Needs ``_accumulator`` and the class attribute ``_fitted_marker`` (the
+    attribute ``fit`` sets first, for ``check_is_fitted``).
+    """
+
+    _fitted_marker = "input_weights_"
+
+    @property
+    def coef_(self):
+        """Readout weights, shape (n_readout_inputs, n_outputs).
+
+        Solved lazily after ``partial_fit``, and again from the stored sums
+        when ``alpha``, ``alphas``, ``cv`` or ``solver`` changed through
+        ``set_params`` (so tuning them needs no new pass over the data).
+        """
+        check_is_fitted(self, self._fitted_marker)
+        return _readout(self, self._accumulator).coef
+
+    @property
+    def alpha_(self):
+        """Ridge term of the readout: the chosen one for ``alpha="auto"``."""
+        check_is_fitted(self, self._fitted_marker)
+        return _readout(self, self._accumulator).alpha
+
+    @property
+    def cv_results_(self):
+        """Criterion over the candidate alphas (``alpha="auto"`` only), a dict of arrays."""
+        check_is_fitted(self, self._fitted_marker)
+        return _cv_results(self, self._accumulator)
+
+    @property
+    def n_samples_seen_(self):
+        """Number of training rows accumulated in the readout sums."""
+        check_is_fitted(self, self._fitted_marker)
+        return self._accumulator.n_samples
+
+
+class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
     """Shared machinery: random cluster layer, streamed Phi/Psi, lazy solve."""
 
     _parameter_constraints = {
@@ -204,35 +243,6 @@ class _BaseRNNELM(CompactMixin, ClusterMixin, BaseEstimator):
         self.n_features_in_ = source.n_features
 
     # -- prediction ----------------------------------------------------------
-
-    @property
-    def coef_(self):
-        """Output weights, shape (n_hidden, n_outputs).
-
-        Solved lazily after ``partial_fit``, and again from the stored sums
-        when ``alpha``, ``alphas``, ``cv`` or ``solver`` changed through
-        ``set_params`` (so tuning them needs no new pass over the data).
-        """
-        check_is_fitted(self, "input_weights_")
-        return _readout(self, self._accumulator).coef
-
-    @property
-    def alpha_(self):
-        """Ridge term of the readout: the chosen one for ``alpha="auto"``."""
-        check_is_fitted(self, "input_weights_")
-        return _readout(self, self._accumulator).alpha
-
-    @property
-    def cv_results_(self):
-        """Criterion over the candidate alphas (``alpha="auto"`` only), a dict of arrays."""
-        check_is_fitted(self, "input_weights_")
-        return _cv_results(self, self._accumulator)
-
-    @property
-    def n_samples_seen_(self):
-        """Number of training rows accumulated in the readout sums."""
-        check_is_fitted(self, "input_weights_")
-        return self._accumulator.n_samples
 
     def transform_hidden(self, X):
         """Hidden-layer output ``H``, shape (n_samples, n_hidden).
