@@ -5,9 +5,12 @@ loop (``zeta``).  Large calls run faster on every core.  Small ones do not:
 waking and joining the other threads costs more than it saves, and on a busy
 machine each call waits for a thread that is not scheduled
 (benchmarks/elm_threads.py).  Which side of that line a block falls on
-depends on the machine's load, so a pass over many blocks measures it: it
-times one block with the default threads and one with a single thread
-(BLAS and Numba), and the faster setting runs the rest.  Blocks too
+depends on the machine (some two-CPU machines run two BLAS threads no
+faster than one) and on its load, so a pass over many blocks measures it:
+after a first block with the default threads (its time includes first-use
+costs), it times two blocks with the default threads and two with a single
+thread (BLAS and Numba), alternately, and the setting with the faster
+block runs the rest.  Blocks too
 small to gain from threads always run on one thread, as scikit-learn's
 KMeans limits BLAS inside its loops, and a pass too short to measure
 decides by the size of its blocks.
@@ -28,8 +31,10 @@ SMALL_BLOCK = 1e8
 #: Above SMALL_BLOCK, a pass too short to time both settings runs on one
 #: thread below this many operations per block, and on the default above.
 SHARED_BLOCK = 2e9
+#: Blocks timed per setting (alternately, after one warm-up block).
+TIMED_BLOCKS = 2
 #: Passes of at least this many blocks time both settings.
-MEASURED_PASS = 4
+MEASURED_PASS = 2 * TIMED_BLOCKS + 3
 
 
 def threaded_map(work, blocks, flops_per_block, n_blocks):
@@ -55,8 +60,9 @@ def threaded_map(work, blocks, flops_per_block, n_blocks):
     ------
     ``work(block)`` for each block, in order.  Below :data:`SMALL_BLOCK`
     operations every call runs on one thread.  In a pass of at least
-    :data:`MEASURED_PASS` blocks, block 0 runs with the default threads,
-    block 1 on one thread, and the faster of the two sets the rest.  A
+    :data:`MEASURED_PASS` blocks, block 0 runs with the default threads (a
+    warm-up), blocks 1, 3 with the default threads and 2, 4 on one thread,
+    and the setting of the fastest of those four blocks runs the rest.  A
     shorter pass runs on one thread below :data:`SHARED_BLOCK` operations per
     block and on the default above.
     """
@@ -71,14 +77,18 @@ def threaded_map(work, blocks, flops_per_block, n_blocks):
         for block in blocks:
             yield work(block)
         return
-    seconds = {}
+    seconds = {True: float("inf"), False: float("inf")}
+    timed = 2 * TIMED_BLOCKS
     for i, block in enumerate(blocks):
-        single = i == 1 if i < 2 else seconds[True] < seconds[False]
+        if i <= timed:
+            single = i % 2 == 0 and i > 0
+        else:
+            single = seconds[True] < seconds[False]
         with single_thread() if single else nullcontext():
             t0 = time.perf_counter()
             result = work(block)
-            if i < 2:
-                seconds[single] = time.perf_counter() - t0
+            if 0 < i <= timed:
+                seconds[single] = min(seconds[single], time.perf_counter() - t0)
         yield result
 
 

@@ -55,10 +55,25 @@ def test_larger_blocks_keep_the_faster_setting(two_threads, faster_single):
         return single
 
     seen = list(threaded_map(work, range(12), SMALL_BLOCK * 2, 12))
-    # one block with the default threads, one on one thread, then the faster
-    assert seen[:2] == [False, True]
-    assert seen[2:] == [faster_single] * 10
+    # a warm-up block with the default threads, two blocks of each setting
+    # alternately, then the faster
+    assert seen[:5] == [False, False, True, False, True]
+    assert seen[5:] == [faster_single] * 7
     assert numba.get_num_threads() > 1
+
+
+def test_a_slow_first_block_does_not_decide(two_threads):
+    calls = []
+
+    def work(_):
+        single = numba.get_num_threads() == 1
+        # first-use costs make block 0 slow; otherwise the default is faster
+        time.sleep(0.05 if not calls else 0.03 if single else 0.002)
+        calls.append(single)
+        return single
+
+    seen = list(threaded_map(work, range(12), SMALL_BLOCK * 2, 12))
+    assert seen[5:] == [False] * 7
 
 
 def test_a_pass_left_early_restores_the_threads(two_threads):
