@@ -1,21 +1,33 @@
 """RNN-ELM on HIGGS-shaped data at several sizes: h5py streaming against Dask with 1 and 2 workers.
 
 Generates HIGGS-shaped data (28 nonnegative float32 features, 2 classes,
-fixed seed) into a chunked HDF5 file per size, then fits
+fixed seed; with ``--split``, the paper's 2 x 28 map ``[max(Z, 0), -min(Z, 0)]``
+of 28 signed features, 56 columns) into a chunked HDF5 file per size, then fits
 ``RNNELMClassifier(n_hidden, alpha=1e-6)`` (the paper's pure 28-2000-2 by
-default) three ways, each in its own subprocess:
+default, its fixed-ridge setting; ``--alpha auto`` for the estimator's
+default) several ways, each in its own subprocess:
 
 - ``h5py``: one process streaming the HDF5 dataset ``batch_size`` rows at a
-  time (the estimator's default thread policy);
+  time (the estimator's default thread policy: BLAS on every core);
+- ``h5py-1``: the same on one BLAS and one Numba thread (one core, the
+  like-for-like reference of one single-threaded Dask worker);
 - ``dask-1`` / ``dask-2``: a ``LocalCluster`` of 1 or 2 single-threaded worker
   processes reading blocks of ``--block`` rows of the same file (a picklable
   reader opens the file in the worker), sums reduced on the cluster.
 
+Before the runs, it measures the ceiling of any two-worker speed-up on this
+machine: the same single-threaded fit (the first 100,000 rows) in one
+process alone, then in two processes at once; ``2 x alone / together`` is
+what two independent workers can gain here (2.0 where two CPUs share nothing;
+less where they share their floating-point units, as two virtual CPUs of one
+physical core do).
+
 Prints seconds per million rows (fit only: the cluster is started and the
 workers warmed up by a small fit first), the peak resident set of the
 client process (for Dask it also hosts the scheduler) and of each worker
-(``ru_maxrss``), the Dask speed-up of 2 workers over 1, the overhead of one
-Dask worker over h5py streaming, the training accuracy, and the load average
+(``ru_maxrss``), the Dask speed-up of 2 workers over 1, the overhead of Dask
+over h5py streaming on the same cores (1 worker against ``h5py-1``, 2
+workers against ``h5py`` on the machine's 2 cores), the training accuracy, and the load average
 before each run.  The Dask fits must equal the h5py fit: the script prints the
 largest relative difference of ``coef_``.
 
@@ -23,8 +35,10 @@ Usage::
 
     python benchmarks/elm_scale.py                         # 1, 2 and 4 million rows
     python benchmarks/elm_scale.py --millions 1 2 --n-hidden 2000
+    python benchmarks/elm_scale.py --millions 0.5 --n-hidden 5000 --split   # 2x28-5000-2
 """
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -35,7 +49,7 @@ import time
 
 import numpy as np
 
-RUNS = ("h5py", "dask-1", "dask-2")
+RUNS = ("h5py", "h5py-1", "dask-1", "dask-2")
 N_FEATURES = 28
 
 
@@ -60,34 +74,43 @@ def main(argv=None):
     parser.add_argument("--millions", type=float, nargs="+", default=[1, 2, 4])
     parser.add_argument("--n-hidden", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--alpha", default="1e-6",
+                        help='ridge: a number (the paper fixes it) or "auto" (the default)')
+    parser.add_argument("--split", action="store_true",
+                        help="56 columns [max(Z, 0), -min(Z, 0)] of 28 signed features")
     parser.add_argument("--block", type=int, default=100_000, help="rows per Dask block")
     parser.add_argument("--runs", nargs="+", choices=RUNS, default=list(RUNS))
     parser.add_argument("--dir", help="data directory (default: a temporary one, kept)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(fit_one(args.child[0], args.child[1], args)), flush=True)
+        work = ceiling_fit if args.child[0] == "ceiling" else fit_one
+        print(json.dumps(work(args.child[0], args.child[1], args)), flush=True)
         return
     directory = args.dir or tempfile.mkdtemp(prefix="elm-scale-")
     os.makedirs(directory, exist_ok=True)
-    print(f"RNNELMClassifier({args.n_hidden}, alpha=1e-6, batch_size={args.batch_size}), "
-          f"28 features, 2 classes; Dask blocks of {args.block} rows; data in {directory}")
+    n_columns = 2 * N_FEATURES if args.split else N_FEATURES
+    print(f"RNNELMClassifier({args.n_hidden}, alpha={args.alpha}, batch_size={args.batch_size}), "
+          f"{n_columns} columns, 2 classes; Dask blocks of {args.block} rows; data in {directory}")
     print(f"{'rows':>9} {'run':>7} {'s/M rows':>9} {'client MB':>10} {'worker MB':>14} "
           f"{'accuracy':>9} {'coef diff':>10}  load")
     for millions in args.millions:
         n_rows = int(round(millions * 1e6))
-        path = os.path.join(directory, f"higgs_shaped_{n_rows}.h5")
+        name = "higgs_shaped_split" if args.split else "higgs_shaped"
+        path = os.path.join(directory, f"{name}_{n_rows}.h5")
         if not os.path.exists(path):
-            write_data(path, n_rows)
+            write_data(path, n_rows, split=args.split)
+        if millions == args.millions[0]:
+            alone = _child(["ceiling", path], args)["seconds"]
+            together = [_child(["ceiling", path], args, wait=False) for _ in range(2)]
+            together = max(_result(process)["seconds"] for process in together)
+            print(f"two-worker ceiling of this machine: one fit alone {alone:.1f} s, "
+                  f"two at once {together:.1f} s: {2 * alone / together:.2f}x  "
+                  f"(load {_load()})", flush=True)
         results = {}
         for run in args.runs:
             load = _load()
-            out = subprocess.run([sys.executable, __file__, "--child", run, path,
-                                  "--n-hidden", str(args.n_hidden),
-                                  "--batch-size", str(args.batch_size),
-                                  "--block", str(args.block)],
-                                 check=True, capture_output=True, text=True)
-            result = json.loads(out.stdout.strip().splitlines()[-1])
+            result = _child([run, path], args)
             results[run] = result
             coef = np.asarray(result["coef"])
             base = np.asarray(results[args.runs[0]]["coef"])
@@ -99,25 +122,46 @@ def main(argv=None):
         if "dask-1" in results and "dask-2" in results:
             print(f"{n_rows:>9} speed-up of 2 workers over 1: "
                   f"{results['dask-1']['seconds'] / results['dask-2']['seconds']:.2f}x")
-        if "dask-1" in results and "h5py" in results:
-            print(f"{n_rows:>9} dask-1 / h5py time: "
-                  f"{results['dask-1']['seconds'] / results['h5py']['seconds']:.2f}x")
+        for dask_run, h5py_run in (("dask-1", "h5py-1"), ("dask-2", "h5py")):
+            if dask_run in results and h5py_run in results:
+                print(f"{n_rows:>9} {dask_run} / {h5py_run} time: "
+                      f"{results[dask_run]['seconds'] / results[h5py_run]['seconds']:.2f}x")
 
 
-def write_data(path, n_rows, seed=0, piece=100_000):
-    """HIGGS-shaped data: 28 nonnegative float32 features, labels 0/1, written in pieces."""
+def _child(child_args, args, wait=True):
+    """Run ``--child child_args`` in a subprocess: its result, or the running process."""
+    process = subprocess.Popen([sys.executable, __file__, "--child", *child_args,
+                                "--n-hidden", str(args.n_hidden),
+                                "--batch-size", str(args.batch_size),
+                                "--alpha", args.alpha, "--block", str(args.block)],
+                               stdout=subprocess.PIPE, text=True)
+    return _result(process) if wait else process
+
+
+def _result(process):
+    out, _ = process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"child run failed ({process.args})")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def write_data(path, n_rows, split=False, seed=0, piece=100_000):
+    """HIGGS-shaped data: 28 float32 features (nonnegative ``|Z|``, or with
+    ``split`` the 56 columns ``[max(Z, 0), -min(Z, 0)]``), labels 0/1, written in pieces."""
     import h5py
     rng = np.random.default_rng(seed)
     shift = rng.uniform(-0.3, 0.3, N_FEATURES)
+    n_columns = 2 * N_FEATURES if split else N_FEATURES
     with h5py.File(path, "w") as f:
-        X = f.create_dataset("X", (n_rows, N_FEATURES), dtype=np.float32,
-                             chunks=(min(50_000, n_rows), N_FEATURES))
+        X = f.create_dataset("X", (n_rows, n_columns), dtype=np.float32,
+                             chunks=(min(50_000, n_rows), n_columns))
         y = f.create_dataset("y", (n_rows,), dtype=np.int8)
         for start in range(0, n_rows, piece):
             n = min(piece, n_rows - start)
             labels = (rng.random(n) < 0.53).astype(np.int8)
             Z = rng.standard_normal((n, N_FEATURES)) + labels[:, None] * shift
-            X[start:start + n] = np.abs(Z).astype(np.float32)
+            Z = np.hstack([np.maximum(Z, 0), -np.minimum(Z, 0)]) if split else np.abs(Z)
+            X[start:start + n] = Z.astype(np.float32)
             y[start:start + n] = labels
 
 
@@ -125,15 +169,18 @@ def fit_one(run, path, args):
     import h5py
 
     from rnnkit import RNNELMClassifier
-    make = lambda: RNNELMClassifier(args.n_hidden, alpha=1e-6,  # noqa: E731
+    alpha = args.alpha if args.alpha == "auto" else float(args.alpha)
+    make = lambda: RNNELMClassifier(args.n_hidden, alpha=alpha,  # noqa: E731
                                     batch_size=args.batch_size, random_state=0)
     with h5py.File(path, "r") as f:
         y = f["y"][:]
         X_small, y_small = f["X"][:20_000], y[:20_000]
     make().fit(X_small, y_small)  # warm-up: imports and JIT
     worker_mb = []
-    if run == "h5py":
-        with h5py.File(path, "r") as f:
+    if run.startswith("h5py"):
+        from rnnkit._threads import limit_threads
+        one_thread = limit_threads(1, 1) if run == "h5py-1" else contextlib.nullcontext()
+        with h5py.File(path, "r") as f, one_thread:
             t0 = time.perf_counter()
             model = make().fit(f["X"], y)
             seconds = time.perf_counter() - t0
@@ -145,7 +192,8 @@ def fit_one(run, path, args):
         with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                           dashboard_address=None, silence_logs=40) as cluster, \
                 Client(cluster) as client:
-            X = da.from_array(H5Rows(path, "X"), chunks=(args.block, N_FEATURES))
+            rows = H5Rows(path, "X")
+            X = da.from_array(rows, chunks=(args.block, rows.shape[1]))
             yd = da.from_array(y, chunks=args.block)
             make().fit(X[:20_000], yd[:20_000])  # warm-up on the workers
             t0 = time.perf_counter()
@@ -155,6 +203,22 @@ def fit_one(run, path, args):
             worker_mb = sorted(client.run(_peak_mb).values())
     return {"seconds": seconds, "client_mb": _peak_mb(), "worker_mb": worker_mb,
             "accuracy": accuracy, "coef": model.coef_[:50].tolist()}
+
+
+def ceiling_fit(_, path, args):
+    """One single-threaded fit on the first 100,000 rows: its seconds (after a warm-up)."""
+    import h5py
+
+    from rnnkit import RNNELMClassifier
+    from rnnkit._threads import limit_threads
+    with h5py.File(path, "r") as f:
+        X, y = f["X"][:100_000], f["y"][:100_000]
+    with limit_threads(1, 1):
+        RNNELMClassifier(args.n_hidden, alpha=1e-6, random_state=0).fit(X[:4000], y[:4000])
+        t0 = time.perf_counter()
+        RNNELMClassifier(args.n_hidden, alpha=1e-6, batch_size=args.batch_size,
+                         random_state=0).fit(X, y)
+    return {"seconds": time.perf_counter() - t0}
 
 
 def _peak_mb():
