@@ -115,7 +115,7 @@ class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
             on disk are read ``batch_size`` rows at a time.  A Dask array (or
             Dask DataFrame) is processed where its blocks are: each block's
             sums are formed on its worker and only the sums travel.
-        y : array-like or Dask array of shape (n_samples,) or (n_samples, n_targets)
+        y : array-like, Dask array or Dask Series of shape (n_samples,) or (n_samples, n_targets)
 
         Returns
         -------

@@ -108,6 +108,36 @@ def test_partial_fit_and_regressor(client, data):
     assert rb2.predict(da.from_array(X, chunks=500)).compute().shape == (3000, 2)
 
 
+def test_dataframe_fit_equals_in_memory(client, data):
+    """A Dask DataFrame and Series are read through their arrays: the in-memory fit and outputs."""
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y = data
+    columns = [f"x{j}" for j in range(X.shape[1])]
+    frame = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=3)
+    kw = dict(n_hidden=80, batch_size=BATCH, random_state=0)
+    a = RNNELMClassifier(**kw).fit(X, y)
+    b = RNNELMClassifier(**kw).fit(frame, dd.from_pandas(pd.Series(y), npartitions=3))
+    assert b.preactivation_scale_ == a.preactivation_scale_
+    _assert_same_classifier(a, b, X)
+    labels = b.predict(frame)
+    assert isinstance(labels, da.Array) and labels.chunks == ((1000, 1000, 1000),)
+    np.testing.assert_array_equal(labels.compute(), a.predict(X))
+
+    target = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
+    ra = RNNELMRegressor(60, batch_size=BATCH, random_state=0).fit(X, target)
+    rb = RNNELMRegressor(60, batch_size=BATCH, random_state=0).fit(
+        frame, dd.from_pandas(pd.Series(target), npartitions=3))
+    _assert_same_sums(ra._accumulator, rb._accumulator)
+    out = rb.predict(frame)
+    assert isinstance(out, da.Array) and out.shape == (3000,)
+    np.testing.assert_allclose(out.compute(), ra.predict(X), atol=1e-6)
+
+    text = dd.from_pandas(pd.DataFrame({"x0": X[:, 0], "name": "a"}), npartitions=3)
+    with pytest.raises(ValueError, match="must be numeric"):
+        RNNELMClassifier(**kw).fit(text, y)
+
+
 @pytest.mark.parametrize("make", [
     lambda: DeepRNNELMClassifier((12,), n_hidden=60, encoder="ridge", batch_size=BATCH,
                                  random_state=0),
