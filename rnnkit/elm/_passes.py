@@ -1,4 +1,4 @@
-"""Passes over the row blocks of a layer's input: a map of blocks and a reduction of summaries.
+"""Passes over row blocks: maps and reductions for the layers, and the readout's pass.
 
 The layers of the deep RNN-ELM classifiers are fitted from ``chunks``, the
 blocks of their input.  In memory (or on disk) ``chunks`` is a zero-argument
@@ -9,7 +9,15 @@ block after another.  On a Dask cluster it is a
 pass summarizes every block and combines the summaries; ``combine`` must
 return a new summary (Dask may keep its inputs) and be associative over
 consecutive summaries, which it receives in row order.
+
+The readout's sums are added by one pass over the training rows
+(:func:`readout_pass`), in memory block after block under the faster thread
+setting (:func:`map_rows`), or on the workers for Dask input.
 """
+import time
+
+from ._dask import DaskRows, gram_sums
+from ._threads import block_flops, threaded_map
 
 
 def map_chunks(chunks, function):
@@ -41,3 +49,73 @@ def reduce_chunks(chunks, summarize, combine):
         part = summarize(block)
         total = part if total is None else combine(total, part)
     return total
+
+
+def map_rows(work, source, batch_size, widths, n_outputs=0, gram=False):
+    """``work((start, X_block))`` over the blocks of ``source``, under the faster thread setting.
+
+    Parameters
+    ----------
+    work : callable
+    source : RowSource
+    batch_size : int
+    widths, n_outputs, gram : see :func:`rnnkit.elm._threads.block_flops`
+
+    Returns
+    -------
+    iterator of the results of ``work``, in row order
+    """
+    flops = block_flops(min(batch_size, source.n_samples), widths, n_outputs, gram)
+    return threaded_map(work, source.chunks(batch_size), flops,
+                        -(-source.n_samples // batch_size))
+
+
+def readout_pass(source, transform, targets, accumulator, sample, *, batch_size, widths,
+                 log):
+    """Add the readout sums of every row of ``source`` to ``accumulator`` (Phi, Psi, folds).
+
+    Parameters
+    ----------
+    source : RowSource or DaskRows
+        Training rows; a Dask source is summed on its workers, in blocks
+        of ``batch_size`` rows, and only the sums travel.
+    transform : callable
+        ``transform(X_block)``: the readout's input, shape (n_b, L).
+    targets : Targets
+        ``targets.block(start, stop)`` in memory, ``targets.encode(y_block)``
+        on Dask: float64 targets, shape (n_b, k).
+    accumulator : GramAccumulator
+        Receives the sums; its rows so far come before these (they set the
+        rows' folds).
+    sample : RowSample or None
+        Probability sample the rows are offered to (updated in place).
+    batch_size : int
+    widths : sequence of int
+        Input width and each layer's output width (for the thread setting).
+    log : callable
+        ``log(message)``: progress.
+    """
+    t0 = time.perf_counter()
+    if isinstance(source, DaskRows):
+        sums, offers = gram_sums(
+            source, transform, targets.encode, accumulator.phi.shape[0], targets.n_targets,
+            first_row=accumulator.n_samples, batch_size=batch_size,
+            precision=accumulator.precision, n_folds=accumulator.n_folds, sample=sample)
+        accumulator.merge(sums)
+        if sample is not None:
+            sample.take(offers, source.n_samples)
+        log(f"readout: {source.n_samples} rows accumulated on Dask, "
+            f"{time.perf_counter() - t0:.1f} s")
+        return
+
+    def add(chunk):
+        start, X = chunk
+        Y = targets.block(start, start + X.shape[0])
+        accumulator.add(transform(X), Y)
+        if sample is not None:
+            sample.add(X, Y)
+        return start + X.shape[0]
+
+    for done in map_rows(add, source, batch_size, widths, targets.n_targets, gram=True):
+        log(f"readout: {done}/{source.n_samples} rows accumulated, "
+            f"{time.perf_counter() - t0:.1f} s")

@@ -12,9 +12,9 @@ from sklearn.utils.validation import check_is_fitted
 from . import _dask
 from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic, is_dask_collection, training_rows
 from ._compact import CompactMixin
+from ._passes import map_rows, readout_pass
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._stacked import ENCODERS, fit_stack
-from ._threads import block_flops, threaded_map
 from .estimators import ReadoutMixin, Targets, encode_labels
 from .readout import SOLVERS, GramAccumulator
 
@@ -148,37 +148,13 @@ class _BaseDeepRNNELM(ReadoutMixin, ProbaMixin, CompactMixin, ClusterMixin, Clas
     def _add(self, source, codes):
         targets = Targets(codes, len(self.classes_), self.classes_)
         sample = self._sample.copy()
-        t0 = time.perf_counter()
-        if isinstance(source, _dask.DaskRows):
-            sums, offers = _dask.gram_sums(
-                source, self.model_.transform, targets.encode, self.model_.n_features_out,
-                targets.n_targets, first_row=self._accumulator.n_samples,
-                batch_size=self.batch_size, precision=self.gram_precision, n_folds=self.cv,
-                sample=sample)
-            self._accumulator.merge(sums)
-            sample.take(offers, source.n_samples)
-            self._sample = sample
-            self._log(f"readout: {source.n_samples} rows accumulated on Dask, "
-                      f"{time.perf_counter() - t0:.1f} s")
-            return
-
-        def add(chunk):
-            start, block = chunk
-            targets_ = targets.block(start, start + block.shape[0])
-            self._accumulator.add(self.model_.transform(block), targets_)
-            sample.add(block, targets_)
-            return start + block.shape[0]
-
-        for done in self._map_blocks(add, source, self._widths(), len(self.classes_),
-                                     gram=True):
-            self._log(f"readout: {done} rows accumulated, {time.perf_counter() - t0:.1f} s")
+        readout_pass(source, self.model_.transform, targets, self._accumulator, sample,
+                     batch_size=self.batch_size, widths=self._widths(), log=self._log)
         self._sample = sample
 
-    def _map_blocks(self, work, source, widths, n_outputs=0, gram=False):
-        """``work((start, X_block))`` over ``source.chunks``, under the faster thread setting."""
-        flops = block_flops(min(self.batch_size, source.n_samples), widths, n_outputs, gram)
-        return threaded_map(work, source.chunks(self.batch_size), flops,
-                            -(-source.n_samples // self.batch_size))
+    def _map_blocks(self, work, source, n_outputs=0):
+        """``work((start, X_block))`` over the rows of ``source`` (:func:`map_rows`)."""
+        return map_rows(work, source, self.batch_size, self._widths(), n_outputs)
 
     def _widths(self):
         """Input width and the output width of each fitted layer."""
@@ -197,8 +173,7 @@ class _BaseDeepRNNELM(ReadoutMixin, ProbaMixin, CompactMixin, ClusterMixin, Clas
         if is_dask_collection(X):
             return self._dask_output(X, "hidden")
         source = self._source(X, reset=False)
-        return np.vstack(list(self._map_blocks(lambda chunk: self._hidden(chunk[1]), source,
-                                               self._widths())))
+        return np.vstack(list(self._map_blocks(lambda chunk: self._hidden(chunk[1]), source)))
 
     def decision_function(self, X):
         """Readout scores, shape (n_samples, n_classes), or (n_samples,) for two classes.
@@ -235,7 +210,7 @@ class _BaseDeepRNNELM(ReadoutMixin, ProbaMixin, CompactMixin, ClusterMixin, Clas
             H = self._hidden(block)
             out[start:start + block.shape[0]] = H @ coef.astype(H.dtype, copy=False)
 
-        for _ in self._map_blocks(output, source, self._widths(), coef.shape[1]):
+        for _ in self._map_blocks(output, source, coef.shape[1]):
             pass
         return out
 

@@ -14,9 +14,10 @@ from ._common import (CLUSTER_CONSTRAINTS, ClusterMixin, atomic, is_dask_collect
                       training_rows)
 from . import _dask
 from ._compact import CompactMixin
+from ._passes import map_rows, readout_pass
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
-from ._threads import block_flops, single_thread, threaded_map
+from ._threads import single_thread
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             max_preactivations, scale_to_max)
 from .readout import SOLVERS, GramAccumulator
@@ -114,7 +115,7 @@ class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
             on disk are read ``batch_size`` rows at a time.  A Dask array (or
             Dask DataFrame) is processed where its blocks are: each block's
             sums are formed on its worker and only the sums travel.
-        y : array-like or Dask array of shape (n_samples,) or (n_samples, n_targets)
+        y : array-like, Dask array or Dask Series of shape (n_samples,) or (n_samples, n_targets)
 
         Returns
         -------
@@ -197,40 +198,16 @@ class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
         return None
 
     def _accumulate(self, state, source, targets):
-        weights, accumulator, sample = state["weights"], state["accumulator"], state["sample"]
-        hidden = partial(cluster_activation, W=weights, bias_value=self._bias,
+        hidden = partial(cluster_activation, W=state["weights"], bias_value=self._bias,
                          params=self._params)
-        t0 = time.perf_counter()
-        if not isinstance(source, RowSource):
-            sums, offers = _dask.gram_sums(
-                source, hidden, targets.encode, self.n_hidden, targets.n_targets,
-                first_row=accumulator.n_samples, batch_size=self.batch_size,
-                n_folds=self.cv, sample=sample)
-            accumulator.merge(sums)
-            if sample is not None:
-                sample.take(offers, source.n_samples)
-            self._log(f"accumulated {source.n_samples} rows on Dask, "
-                      f"{time.perf_counter() - t0:.1f} s")
-            return
+        readout_pass(source, hidden, targets, state["accumulator"], state["sample"],
+                     batch_size=self.batch_size, widths=(source.n_features, self.n_hidden),
+                     log=self._log)
 
-        def add(chunk):
-            start, X = chunk
-            Y = targets.block(start, start + X.shape[0])
-            accumulator.add(hidden(X), Y)
-            if sample is not None:
-                sample.add(X, Y)
-            return start + X.shape[0]
-
-        for done in self._map_blocks(add, source, targets.n_targets, gram=True):
-            self._log(f"accumulated {done}/{source.n_samples} rows, "
-                      f"{time.perf_counter() - t0:.1f} s")
-
-    def _map_blocks(self, work, source, n_outputs, gram=False):
-        """``work((start, X_block))`` over ``source.chunks``, under the faster thread setting."""
-        flops = block_flops(min(self.batch_size, source.n_samples),
-                            (source.n_features, self.n_hidden), n_outputs, gram)
-        return threaded_map(work, source.chunks(self.batch_size), flops,
-                            -(-source.n_samples // self.batch_size))
+    def _map_blocks(self, work, source, n_outputs):
+        """``work((start, X_block))`` over the rows of ``source`` (:func:`map_rows`)."""
+        return map_rows(work, source, self.batch_size, (source.n_features, self.n_hidden),
+                        n_outputs)
 
     def _commit(self, state, source, target_attrs):
         for name, value in target_attrs.items():

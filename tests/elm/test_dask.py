@@ -1,4 +1,4 @@
-"""RNN-ELM estimators on Dask arrays, on a LocalCluster of two single-threaded worker processes.
+"""RNN-ELM estimators on Dask arrays, on the tests' shared LocalCluster (``dask_client``).
 
 Tolerances: the Dask fit forms every chunk's ``H'H`` exactly as the in-memory
 fit (same chunk offsets: the Dask blocks are multiples of ``batch_size``)
@@ -20,7 +20,7 @@ import time
 import numpy as np
 import pytest
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")  # the dask_client fixture
 da = pytest.importorskip("dask.array")
 
 from rnnkit import RNNELMClassifier, RNNELMRegressor  # noqa: E402
@@ -28,14 +28,6 @@ from rnnkit.elm.deep import DeepRNNELMClassifier  # noqa: E402
 from rnnkit.elm.multisource import MultiSourceRNNELMClassifier  # noqa: E402
 
 BATCH = 250
-
-
-@pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None, silence_logs=40) as cluster, \
-            distributed.Client(cluster) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +63,7 @@ def _assert_same_classifier(a, b, X, chunks=700):
 
 
 @pytest.mark.parametrize("cv", [None, 3])
-def test_classifier_fit_equals_in_memory(client, data, cv):
+def test_classifier_fit_equals_in_memory(dask_client, data, cv):
     X, y = data
     kw = dict(n_hidden=80, batch_size=BATCH, cv=cv, random_state=0)
     a = RNNELMClassifier(**kw).fit(X, y)
@@ -85,7 +77,7 @@ def test_classifier_fit_equals_in_memory(client, data, cv):
                                rtol=1e-12)
 
 
-def test_partial_fit_and_regressor(client, data):
+def test_partial_fit_and_regressor(dask_client, data):
     X, y = data
     kw = dict(n_hidden=60, batch_size=BATCH, random_state=1, scale_rows=1000)
     a = RNNELMClassifier(**kw).partial_fit(X[:1000], y[:1000], classes=[0, 1, 2])
@@ -108,6 +100,36 @@ def test_partial_fit_and_regressor(client, data):
     assert rb2.predict(da.from_array(X, chunks=500)).compute().shape == (3000, 2)
 
 
+def test_dataframe_fit_equals_in_memory(dask_client, data):
+    """A Dask DataFrame and Series are read through their arrays: the in-memory fit and outputs."""
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y = data
+    columns = [f"x{j}" for j in range(X.shape[1])]
+    frame = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=3)
+    kw = dict(n_hidden=80, batch_size=BATCH, random_state=0)
+    a = RNNELMClassifier(**kw).fit(X, y)
+    b = RNNELMClassifier(**kw).fit(frame, dd.from_pandas(pd.Series(y), npartitions=3))
+    assert b.preactivation_scale_ == a.preactivation_scale_
+    _assert_same_classifier(a, b, X)
+    labels = b.predict(frame)
+    assert isinstance(labels, da.Array) and labels.chunks == ((1000, 1000, 1000),)
+    np.testing.assert_array_equal(labels.compute(), a.predict(X))
+
+    target = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
+    ra = RNNELMRegressor(60, batch_size=BATCH, random_state=0).fit(X, target)
+    rb = RNNELMRegressor(60, batch_size=BATCH, random_state=0).fit(
+        frame, dd.from_pandas(pd.Series(target), npartitions=3))
+    _assert_same_sums(ra._accumulator, rb._accumulator)
+    out = rb.predict(frame)
+    assert isinstance(out, da.Array) and out.shape == (3000,)
+    np.testing.assert_allclose(out.compute(), ra.predict(X), atol=1e-6)
+
+    text = dd.from_pandas(pd.DataFrame({"x0": X[:, 0], "name": "a"}), npartitions=3)
+    with pytest.raises(ValueError, match="must be numeric"):
+        RNNELMClassifier(**kw).fit(text, y)
+
+
 @pytest.mark.parametrize("make", [
     lambda: DeepRNNELMClassifier((12,), n_hidden=60, encoder="ridge", batch_size=BATCH,
                                  random_state=0),
@@ -115,7 +137,7 @@ def test_partial_fit_and_regressor(client, data):
                                         encoder=("ridge", "pinv"), nmf_iter=10,
                                         batch_size=BATCH, random_state=0),
 ])
-def test_deep_fit_equals_in_memory(client, data, make):
+def test_deep_fit_equals_in_memory(dask_client, data, make):
     X, y = data
     a = make().fit(X, y)
     b = make().fit(da.from_array(X, chunks=500), y)
@@ -131,7 +153,7 @@ def test_deep_fit_equals_in_memory(client, data, make):
     assert b.transform_hidden(Xd).shape == (3000, 60)
 
 
-def test_bad_block_fails_and_changes_nothing(client, data):
+def test_bad_block_fails_and_changes_nothing(dask_client, data):
     X, y = data
     model = RNNELMClassifier(40, batch_size=BATCH, random_state=0).fit(X, y)
     coef = model.coef_.copy()
@@ -143,7 +165,7 @@ def test_bad_block_fails_and_changes_nothing(client, data):
     np.testing.assert_array_equal(model.coef_, coef)
 
 
-def test_worker_killed_mid_fit(client, data):
+def test_worker_killed_mid_fit(dask_client, data):
     """A worker dies during the fit: Dask recomputes its blocks and the result is unchanged."""
     X, y = data
     kw = dict(n_hidden=80, batch_size=BATCH, random_state=0)
@@ -158,17 +180,17 @@ def test_worker_killed_mid_fit(client, data):
     model = RNNELMClassifier(**kw)
     errors = []
     thread = threading.Thread(target=lambda: _run(errors, model.fit, Xd, y))
-    pids = client.run(os.getpid)
+    pids = dask_client.run(os.getpid)
     thread.start()
     deadline = time.monotonic() + 30
-    while not any(client.processing().values()) and time.monotonic() < deadline:
+    while not any(dask_client.processing().values()) and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(0.3)
     assert thread.is_alive(), "the fit ended before a worker could be killed"
     os.kill(next(iter(pids.values())), signal.SIGKILL)
     thread.join(60)
     assert not errors, errors
-    assert set(client.run(os.getpid).values()) != set(pids.values())  # a worker was replaced
+    assert set(dask_client.run(os.getpid).values()) != set(pids.values())  # a worker was replaced
     _assert_same_classifier(reference, model, X)
 
 
