@@ -26,22 +26,6 @@ def is_dask_collection(obj):
     return callable(getattr(obj, "__dask_graph__", None))
 
 
-def training_rows(estimator, X, y, make_source, *, square_sums=False):
-    """Training input of a call: ``(make_source(X), y)``, or ``(DaskRows, DaskTargets)``.
-
-    A Dask ``X`` gives a :class:`rnnkit.elm._dask.DaskRows` whose blocks stay
-    on the cluster, with ``y`` in the same blocks; a Dask ``y`` beside an
-    in-memory ``X`` is gathered, as the rows are.
-    """
-    if is_dask_collection(X):
-        from ._dask import DaskRows
-        rows = DaskRows(X, y, type(estimator).__name__, square_sums=square_sums)
-        return rows, rows.y
-    if is_dask_collection(y):
-        y = y.compute()
-    return make_source(X), y
-
-
 def atomic(method):
     """Decorate ``fit`` / ``partial_fit`` so that a call that raises changes nothing.
 
@@ -72,23 +56,48 @@ class ClusterMixin:
                              lambda_plus=self.lambda_plus, lambda_minus=self.lambda_minus,
                              r=self.firing_rate)
 
+    def _training_rows(self, X, y, *, reset, square_sums=False):
+        """Training input of a call: ``(RowSource, y)``, or ``(DaskRows, DaskTargets)``.
+
+        Sets (``reset``) or checks ``n_features_in_`` and ``feature_names_in_``
+        (from a pandas or Dask DataFrame's string column names).  A Dask ``X`` gives a
+        :class:`rnnkit.elm._dask.DaskRows` whose blocks stay on the cluster,
+        with ``y`` in the same blocks; a Dask ``y`` beside an in-memory ``X``
+        is gathered, as the rows are.
+        """
+        if is_dask_collection(X):
+            from ._dask import DaskRows
+            rows = DaskRows(X, y, type(self).__name__, square_sums=square_sums)
+            self._check_features(X, reset)
+            return rows, rows.y
+        if is_dask_collection(y):
+            y = y.compute()
+        return self._source(X, reset=reset, square_sums=square_sums), y
+
     def _source(self, X, *, reset, square_sums=False):
-        """Validated :class:`RowSource`; sets or checks ``n_features_in_``.
+        """Validated :class:`RowSource`; sets or checks the input's width and feature names.
 
         In-memory input goes through scikit-learn's ``validate_data`` (finite,
         float32/float64, feature names and counts); h5py datasets and memmaps
-        are checked chunk by chunk when read.  ``square_sums``: see
-        :class:`RowSource`.
+        are checked chunk by chunk when read, and only their width here.
+        ``square_sums``: see :class:`RowSource`.
         """
         if isinstance(X, (h5py.Dataset, np.memmap)):
             source = RowSource(X, type(self).__name__, self, square_sums=square_sums)
-            if reset:
-                self.n_features_in_ = source.n_features
-            else:
-                self._check_n_features(source)
+            self._check_features(X, reset)
             return source
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         return RowSource(X, type(self).__name__, self, square_sums=square_sums)
+
+    def _check_features(self, X, reset):
+        """``validate_data``'s feature-name and width checks alone, without reading the rows.
+
+        For input read block by block (h5py, memmap, Dask), already checked
+        to be 2-D: a Dask DataFrame's column names are those of its empty
+        pandas ``_meta``; the other sources have no names.
+        """
+        columns = X._meta if is_dask_collection(X) and hasattr(X, "columns") else X
+        validate_data(self, columns, reset=reset, skip_check_array=True)
 
     def _dask_output(self, X, kind):
         """Outputs of the rows of a Dask array ``X``, a Dask array of its row blocks.
@@ -97,7 +106,7 @@ class ClusterMixin:
         """
         from ._dask import BlockOutput, DaskRows, map_output
         rows = DaskRows(X, None, type(self).__name__)
-        self._check_n_features(rows)
+        self._check_features(X, reset=False)
         output = BlockOutput(
             self._layers(), None if kind == "hidden" else self.coef_, kind,
             getattr(self, "classes_", None),
@@ -117,13 +126,6 @@ class ClusterMixin:
         if source.on_disk:
             for _ in source.chunks(self.batch_size):
                 pass
-
-    def _check_n_features(self, source):
-        if source.n_features != self.n_features_in_:
-            raise ValueError(
-                f"X has {source.n_features} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
 
     def _log(self, message):
         if self.verbose:

@@ -3,7 +3,8 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                          _fit_context)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -17,7 +18,8 @@ METHODS = ("multiplicative", "pinv", "fista", "fista_reference")
 _DEFAULT_ITERATIONS = {"multiplicative": 200, "pinv": 100, "fista": 150, "fista_reference": 150}
 
 
-class RNNAutoencoder(ClusterMixin, TransformerMixin, BaseEstimator):
+class RNNAutoencoder(ClusterMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                     BaseEstimator):
     """Nonnegative autoencoder built from random-neural-network neurons.
 
     Three ways to learn it, after Yin & Gelenbe (arXiv:1609.08151 and the
@@ -75,6 +77,8 @@ class RNNAutoencoder(ClusterMixin, TransformerMixin, BaseEstimator):
         (multiplicative and pinv methods; for FISTA only the final error).
     n_iter_ : int
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features,)
+        Defined when X has feature names that are all strings.
 
     Examples
     --------
@@ -202,11 +206,10 @@ class RNNAutoencoder(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         return H @ self.decoder_.astype(H.dtype, copy=False)
 
-    def get_feature_names_out(self, input_features=None):
-        """``rnnautoencoder0, ...``, one name per code unit."""
-        check_is_fitted(self, "components_")
-        return np.asarray([f"rnnautoencoder{i}" for i in range(self.components_.shape[1])],
-                          dtype=object)
+    @property
+    def _n_features_out(self):
+        """Code width, for ``get_feature_names_out`` (``rnnautoencoder0, ...``)."""
+        return self.components_.shape[1]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,6 +1,5 @@
 """Deep RNN-ELM: stacked nonnegative encoders, a random dense-cluster layer, a ridge readout."""
 import time
-from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _dask
-from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic, is_dask_collection, training_rows
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic, is_dask_collection
 from ._compact import CompactMixin
 from ._passes import map_rows, readout_pass
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
@@ -70,7 +69,7 @@ class _BaseDeepRNNELM(ReadoutMixin, ProbaMixin, CompactMixin, ClusterMixin, Clas
         -------
         self
         """
-        source, y = self._training_rows(X, y, reset=True)
+        source, y = self._training_rows(X, y, reset=True, square_sums=True)
         classes_, codes = encode_labels(y, source.n_samples)
         self._start(source, classes_)
         self._add(source, codes)
@@ -104,7 +103,7 @@ class _BaseDeepRNNELM(ReadoutMixin, ProbaMixin, CompactMixin, ClusterMixin, Clas
             self._validate_params()
         else:
             self._check_sums_kept()
-        source, y = self._training_rows(X, y, reset=first)
+        source, y = self._training_rows(X, y, reset=first, square_sums=first)
         classes_, codes = encode_labels(y, source.n_samples, classes=classes,
                                   known=None if first else self.classes_)
         if first:
@@ -113,18 +112,6 @@ class _BaseDeepRNNELM(ReadoutMixin, ProbaMixin, CompactMixin, ClusterMixin, Clas
             self._check_every_row(source)  # before the stored sums change
         self._add(source, codes)
         return self
-
-    def _training_rows(self, X, y, reset):
-        """Training input and labels (see :func:`rnnkit.elm._common.training_rows`)."""
-        source, y = training_rows(self, X, y, partial(self._source, reset=reset,
-                                                      square_sums=reset),
-                                  square_sums=reset)
-        if isinstance(source, _dask.DaskRows):
-            if reset:
-                self.n_features_in_ = source.n_features
-            else:
-                self._check_n_features(source)
-        return source, y
 
     def _start(self, source, classes_):
         rng = check_random_state(self.random_state)
@@ -324,6 +311,8 @@ class DeepRNNELMClassifier(_BaseDeepRNNELM):
         over the candidates (see :class:`rnnkit.RNNELMClassifier`).
     n_samples_seen_ : int
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features,)
+        See :class:`rnnkit.RNNELMClassifier`.
 
     Examples
     --------

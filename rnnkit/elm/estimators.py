@@ -10,8 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._classes import encode_classes
-from ._common import (CLUSTER_CONSTRAINTS, ClusterMixin, atomic, is_dask_collection,
-                      training_rows)
+from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic, is_dask_collection
 from . import _dask
 from ._compact import CompactMixin
 from ._passes import map_rows, readout_pass
@@ -122,12 +121,12 @@ class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
         self
         """
         _check_y_given(self, y)
-        source, y = training_rows(self, X, y, self._row_source)
+        source, y = self._training_rows(X, y, reset=True)
         targets, target_attrs = self._fit_targets(y, source.n_samples)
         state = self._new_state(source, targets)
         self._accumulate(state, source, targets)
         _readout(self, state["accumulator"])
-        self._commit(state, source, target_attrs)
+        self._commit(state, target_attrs)
         return self
 
     @atomic
@@ -151,14 +150,12 @@ class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
         else:
             self._check_sums_kept()
         _check_y_given(self, y)
-        source, y = training_rows(self, X, y, self._row_source)
-        if not first:
-            self._check_n_features(source)
+        source, y = self._training_rows(X, y, reset=first)
         targets, target_attrs = self._partial_fit_targets(y, source.n_samples, first, **kwargs)
         if first:
             state = self._new_state(source, targets)
             self._accumulate(state, source, targets)
-            self._commit(state, source, target_attrs)
+            self._commit(state, target_attrs)
         else:
             self._check_every_row(source)  # before the stored sums change
             state = {"weights": self.input_weights_, "accumulator": self._accumulator,
@@ -166,9 +163,6 @@ class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
             self._accumulate(state, source, targets)
             self._sample = state["sample"]
         return self
-
-    def _row_source(self, X):
-        return RowSource(X, type(self).__name__, self)
 
     def _new_state(self, source, targets):
         rng = check_random_state(self.random_state)
@@ -209,7 +203,7 @@ class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
         return map_rows(work, source, self.batch_size, (source.n_features, self.n_hidden),
                         n_outputs)
 
-    def _commit(self, state, source, target_attrs):
+    def _commit(self, state, target_attrs):
         for name, value in target_attrs.items():
             setattr(self, name, value)
         self.input_weights_ = state["weights"]
@@ -217,7 +211,6 @@ class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
         self.n_scale_rows_ = state["scale_rows"]
         self._accumulator = state["accumulator"]
         self._sample = state["sample"]
-        self.n_features_in_ = source.n_features
 
     # -- prediction ----------------------------------------------------------
 
@@ -364,6 +357,10 @@ class RNNELMClassifier(ProbaMixin, ClassifierMixin, _BaseRNNELM):
         eigenvalue of ``Phi`` (rounding noise).
     n_samples_seen_ : int
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features,)
+        Names of the features seen by ``fit`` or the first ``partial_fit``
+        call; defined only when X has feature names that are all strings
+        (a pandas or Dask DataFrame).
 
     Examples
     --------
@@ -442,6 +439,8 @@ class RNNELMRegressor(RegressorMixin, _BaseRNNELM):
         See :class:`RNNELMClassifier`.
     n_samples_seen_ : int
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features,)
+        See :class:`RNNELMClassifier`.
 
     Examples
     --------

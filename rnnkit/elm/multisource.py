@@ -80,6 +80,8 @@ gram_precision, batch_size, max_preactivation : \
         See :class:`rnnkit.elm.deep.DeepRNNELMClassifier`.
     n_samples_seen_ : int
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features,)
+        See :class:`rnnkit.RNNELMClassifier`.
 
     Examples
     --------

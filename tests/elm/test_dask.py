@@ -111,7 +111,9 @@ def test_dataframe_fit_equals_in_memory(dask_client, data):
     a = RNNELMClassifier(**kw).fit(X, y)
     b = RNNELMClassifier(**kw).fit(frame, dd.from_pandas(pd.Series(y), npartitions=3))
     assert b.preactivation_scale_ == a.preactivation_scale_
-    _assert_same_classifier(a, b, X)
+    assert list(b.feature_names_in_) == columns
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        _assert_same_classifier(a, b, X)  # on a Dask array, which has no column names
     labels = b.predict(frame)
     assert isinstance(labels, da.Array) and labels.chunks == ((1000, 1000, 1000),)
     np.testing.assert_array_equal(labels.compute(), a.predict(X))
