@@ -47,17 +47,36 @@ Cell equations (``s`` = logistic, ``x~`` = input projection slices,
   ``r = s(d2 + br)``, ``h' = tanh((1 - r) z + r h)``;
   ``E = [a, b1, b2, bz, br]`` stored centred at 0 (offsets at run time).
 
+Layout.  The time loop is written once, for all cells whose gates come
+from one product ``h U``: :func:`_forward_steps` and :func:`_backward_steps`
+hold the active-row bookkeeping (:func:`_n_active`, :func:`_carry`, the
+gradients of finished rows), the per-step product (:func:`_matmul`) and
+its gradient, and the recurrent weight gradient (:func:`_rec_grad`).  A
+cell is its gate equations for one row of one step, ``_<cell>_step``, and
+their derivatives, ``_<cell>_step_grad`` (arguments in the drivers'
+docstrings), bound to the drivers, with the cell's constants, by two
+kernels of a few lines; a new cell is these four functions and an entry in
+:data:`CELLS`.  The drivers and the step functions are ``inline="always"``:
+Numba inlines them into each kernel, where the step is then a compile-time
+constant, so the kernel is cached like any other and its loops are
+optimized as a whole (a jitted function passed to a compiled driver would
+be a run-time object, and the kernel could not be cached).  Inlined code
+is compiled with the flags of the kernel it is inlined into.  ``mgu``
+keeps loops of its own: its second product ``(f h) U_h`` needs the ``f``
+gate of every row first, and its ``dU`` has two parts, ``h^T dA_f`` and
+``(f h)^T dA_h``; it shares the helpers.
+
 Kernels are ``@njit(cache=True, nogil=True)``, typed by their arrays
 (float32 or float64, and all arithmetic stays in that precision; the gate
 nonlinearities too, see :func:`~rnnkit.kernels.activations.sigmoid_fast`),
 compiled with fused multiply-add contraction as the only fast-math flag.
-Every gate of a step comes from one product ``h U`` (:func:`_matmul`:
-NumPy's BLAS through :func:`rnnkit.kernels.blas.gemm`, or for a few rows
-a register-tiled Numba loop that avoids BLAS's fixed cost per call); the
-input projection, its gradients and the recurrent weight gradient are
-each one GEMM over all steps.  The kernels
-are single-threaded: large batches are split into chunks of sequences
-that run on threads of their own (:mod:`rnnkit.recurrent._network`).
+Every gate of a step comes from one product ``h U`` (two for ``mgu``;
+:func:`_matmul`: NumPy's BLAS through :func:`rnnkit.kernels.blas.gemm`, or
+for a few rows a register-tiled Numba loop that avoids BLAS's fixed cost
+per call); the input projection, its gradients and the recurrent weight
+gradient are each one GEMM over all steps.  The kernels are
+single-threaded: large batches are split into chunks of sequences that run
+on threads of their own (:mod:`rnnkit.recurrent._network`).
 """
 from collections import namedtuple
 
@@ -71,6 +90,14 @@ from .blas import gemm
 
 __all__ = ["CELLS", "CellSpec", "layer_forward", "layer_backward",
            "cell_shapes"]
+
+#: Flags of the kernels: fused multiply-add contraction is the only
+#: fast-math flag.
+_KERNEL = dict(cache=True, nogil=True, error_model="numpy",
+               fastmath={"contract"})
+#: Flags of the drivers and the step functions: Numba inlines them into
+#: the kernels, whose flags then apply to them.
+_INLINE = dict(_KERNEL, inline="always")
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -173,50 +200,6 @@ def _matmul_nt(A, B, out, n):
                 o0[j] = s00
 
 
-# --------------------------------------------------------------- elman
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
-def elman_forward(Xp, U, E, lengths, Hs, C):
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
-    act = _n_active(lengths, T)
-    UT = _small_operand(U, act)
-    A = np.empty((n, H), dtype=Xp.dtype)
-    Hs[0] = 0.0
-    for t in range(T):
-        nt = act[t]
-        _matmul(Hs[t], U, UT, A, nt)
-        for i in range(nt):
-            for j in range(H):
-                Hs[t + 1, i, j] = _tanh(Xp[t, i, j] + A[i, j])
-        _carry(Hs, t, nt)
-
-
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
-def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
-    act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    dh = np.zeros((n, H), dtype=Xp.dtype)
-    R = np.empty((n, H), dtype=Xp.dtype)
-    for t in range(T - 1, -1, -1):
-        nt = act[t]
-        for i in range(n):
-            for j in range(H):
-                dh[i, j] += dHs[t, i, j]
-        for i in range(nt):
-            for j in range(H):
-                y = Hs[t + 1, i, j]
-                dXp[t, i, j] = dh[i, j] * (one - y * y)
-        for i in range(nt, n):
-            for j in range(H):
-                dXp[t, i, j] = 0.0
-        _matmul(dXp[t], UT, U, R, nt)
-        for i in range(nt):
-            for j in range(H):
-                dh[i, j] = R[i, j]
-    _rec_grad(Hs, dXp, dU)
-
-
 @njit(cache=True, nogil=True, error_model="numpy")
 def _rec_grad(Hs, dA, dU):
     """dU = sum_t Hs[t]^T dA[t] as one GEMM over all steps."""
@@ -225,167 +208,272 @@ def _rec_grad(Hs, dA, dU):
     gemm(Hf, dA.reshape(T * n, dA.shape[2]), dU, True)
 
 
-# ---------------------------------------------------------------- lstm
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
-def lstm_forward(Xp, U, E, lengths, Hs, C):
-    # C[t] = [i, f, g, o, c_{t-1}, tanh(c_t)]: all the backward pass needs.
-    # Loops index 1-D views of one row's blocks by the loop variable only:
-    # offsets like H + j, of unknown sign to LLVM, and 2-D views keep it
-    # from vectorizing.
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+@njit(**_INLINE)
+def _finished_row(dh, dy, dx, da):
+    """Backward step of a row whose sequence has ended: its state is
+    carried, so ``dh += dy`` passes through; ``dx`` and ``da`` (one length)
+    are zeroed."""
+    for j in range(dh.shape[0]):
+        dh[j] += dy[j]
+    for j in range(dx.shape[0]):
+        dx[j] = 0.0
+        da[j] = 0.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _add_rows(A, B, nt):
+    """``A[:nt] += B[:nt]`` for 2-D arrays."""
+    for i in range(nt):
+        a, b = A[i], B[i]
+        for j in range(A.shape[1]):
+            a[j] += b[j]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _one(X):
+    """1 typed like ``X``'s elements (keeps float32 arithmetic float32)."""
+    return np.ones(1, dtype=X.dtype)[0]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rows(Xp, k):
+    """Zeros of shape ``(n, k)`` typed like ``Xp`` (``n = Xp.shape[1]``):
+    a cell's extra state per row, or its gradient."""
+    return np.zeros((Xp.shape[1], k), dtype=Xp.dtype)
+
+
+# ------------------------------------------------------------- drivers
+@njit(**_INLINE)
+def _forward_steps(step, P, Xp, U, lengths, Hs, C, S):
+    """Forward pass of a cell whose gates all come from one product ``h U``.
+
+    Parameters
+    ----------
+    step : ``inline="always"`` jitted function ``step(P, x, a, c, s, hp, h)``
+        One row of one step: reads ``x = Xp[t, i]``, ``a = (Hs[t] U)[i]``
+        and ``hp = Hs[t, i]`` (all 1-D), writes the cache ``c = C[t, i]``
+        and the new state ``h = Hs[t + 1, i]``, updates the extra state
+        ``s = S[i]``.
+    P : any
+        The cell's constants (a scalar or a tuple), passed to ``step``.
+    Xp, U, lengths, Hs, C : as in the kernel signature
+    S : ndarray of shape (n, k)
+        Extra state per row (the LSTM's memory cell; ``k = 0`` if none).
+    """
+    T, n = Xp.shape[0], Xp.shape[1]
     act = _n_active(lengths, T)
     UT = _small_operand(U, act)
-    A = np.empty((n, 4 * H), dtype=Xp.dtype)
-    cp = np.zeros((n, H), dtype=Xp.dtype)
+    A = np.empty((n, U.shape[1]), dtype=Xp.dtype)
+    Hs[0] = 0.0
+    for t in range(T):
+        nt = act[t]
+        _matmul(Hs[t], U, UT, A, nt)
+        for i in range(nt):
+            step(P, Xp[t, i], A[i], C[t, i], S[i], Hs[t, i], Hs[t + 1, i])
+        _carry(Hs, t, nt)
+
+
+@njit(**_INLINE)
+def _backward_steps(step, P, direct, dHs, Xp, U, lengths, Hs, C, dS, dXp,
+                    dA, dU, dE):
+    """Backward pass matching :func:`_forward_steps`.
+
+    Parameters
+    ----------
+    step : ``inline="always"`` jitted function
+        ``step(P, dy, dh, ds, c, x, hp, h, dx, da, dE)``
+        One row of one step, all arrays but ``dE`` 1-D: with ``dy =
+        dHs[t, i]`` and ``dh`` (gradient from step ``t + 1``) the gradient
+        with respect to ``h = Hs[t + 1, i]`` is ``dh + dy``; writes ``dx =
+        dXp[t, i]`` and ``da = dA[t, i]`` (gradient with respect to ``h
+        U``; the same array as ``dx`` if ``dA is dXp``), adds to ``dE``,
+        turns ``ds = dS[i]`` into the gradient with respect to the previous
+        extra state and, if ``direct``, ``dh`` into the gradient with
+        respect to ``hp = Hs[t, i]`` other than through ``h U``.
+    P : any
+        The cell's constants, passed to ``step``.
+    direct : bool
+        Whether ``hp`` reaches ``h`` other than through ``h U`` (else
+        ``step`` need not write ``dh``).
+    dHs, Xp, U, lengths, Hs, C, dXp, dU, dE : as in the kernel signature
+    dS : ndarray of shape (n, k)
+        Gradient with respect to the extra state (zeros).
+    dA : ndarray of shape (T, n, Gu)
+        Gradient with respect to ``h U`` (may be ``dXp``).
+    """
+    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
+    act = _n_active(lengths, T)
+    UT = np.ascontiguousarray(U.T)
+    dh = np.zeros((n, H), dtype=Xp.dtype)
+    R = np.empty((n, H), dtype=Xp.dtype)
+    dE[:] = 0.0
+    for t in range(T - 1, -1, -1):
+        nt = act[t]
+        for i in range(nt, n):
+            _finished_row(dh[i], dHs[t, i], dXp[t, i], dA[t, i])
+        for i in range(nt):
+            step(P, dHs[t, i], dh[i], dS[i], C[t, i], Xp[t, i], Hs[t, i],
+                 Hs[t + 1, i], dXp[t, i], dA[t, i], dE)
+        if direct:
+            _matmul(dA[t], UT, U, R, nt)
+            _add_rows(dh, R, nt)
+        else:
+            _matmul(dA[t], UT, U, dh, nt)
+    _rec_grad(Hs, dA, dU)
+
+
+# --------------------------------------------------------------- elman
+@njit(**_INLINE)
+def _elman_step(P, x, a, c, s, hp, h):
+    for j in range(h.shape[0]):
+        h[j] = _tanh(x[j] + a[j])
+
+
+@njit(**_INLINE)
+def _elman_step_grad(one, dy, dh, ds, c, x, hp, h, dx, da, dE):
+    for j in range(h.shape[0]):
+        y = h[j]
+        dx[j] = (dh[j] + dy[j]) * (one - y * y)
+
+
+@njit(**_KERNEL)
+def elman_forward(Xp, U, E, lengths, Hs, C):
+    _forward_steps(_elman_step, 0, Xp, U, lengths, Hs, C, _rows(Xp, 0))
+
+
+@njit(**_KERNEL)
+def elman_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
+    _backward_steps(_elman_step_grad, _one(Xp), False, dHs, Xp, U, lengths,
+                    Hs, C, _rows(Xp, 0), dXp, dXp, dU, dE)
+
+
+# ---------------------------------------------------------------- lstm
+# C[t, i] = [i, f, g, o, c_{t-1}, tanh(c_t)]: all the backward pass needs.
+# Loops index 1-D views of one row's blocks by the loop variable only:
+# offsets like H + j, of unknown sign to LLVM, and 2-D views keep it from
+# vectorizing.
+@njit(**_INLINE)
+def _lstm_step(P, x, a, g, c, hp, h):
     # per column: the g gate is tanh(v) = 2 s(2v) - 1 (scale K = 2, shift
-    # Q = 1), the forget gate gets its +1 (offset O); typed like Xp so the
-    # gates are computed in its precision
+    # Q = 1), the forget gate gets its +1 (offset O)
+    K, O, Q = P
+    H = h.shape[0]
+    for j in range(4 * H):
+        g[j] = _sig(K[j] * (x[j] + a[j] + O[j])) * K[j] - Q[j]
+    ig, fg, gg, og = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:4 * H]
+    cprev, tcell = g[4 * H:5 * H], g[5 * H:]
+    for j in range(H):
+        c0 = c[j]
+        cprev[j] = c0
+        c1 = fg[j] * c0 + ig[j] * gg[j]
+        c[j] = c1
+        tc = _tanh(c1)
+        tcell[j] = tc
+        h[j] = og[j] * tc
+
+
+@njit(**_INLINE)
+def _lstm_step_grad(one, dy, dh, dc, g, x, hp, h, dx, da, dE):
+    H = h.shape[0]
+    ig, fg, gg, og = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:4 * H]
+    cprev, tcell = g[4 * H:5 * H], g[5 * H:]
+    di, df, dg, do = dx[:H], dx[H:2 * H], dx[2 * H:3 * H], dx[3 * H:]
+    for j in range(H):
+        i_, f_, g_, o_, tc = ig[j], fg[j], gg[j], og[j], tcell[j]
+        gh = dh[j] + dy[j]
+        d_c = dc[j] + gh * o_ * (one - tc * tc)
+        di[j] = d_c * g_ * i_ * (one - i_)
+        df[j] = d_c * cprev[j] * f_ * (one - f_)
+        dg[j] = d_c * i_ * (one - g_ * g_)
+        do[j] = gh * tc * o_ * (one - o_)
+        dc[j] = d_c * f_
+
+
+@njit(**_KERNEL)
+def lstm_forward(Xp, U, E, lengths, Hs, C):
+    H = U.shape[0]
+    # K, O, Q of _lstm_step, typed like Xp (gates in its precision)
     K = np.ones(4 * H, dtype=Xp.dtype)
     O = np.zeros(4 * H, dtype=Xp.dtype)
     Q = np.zeros(4 * H, dtype=Xp.dtype)
     K[2 * H:3 * H] = 2.0
     O[H:2 * H] = 1.0
     Q[2 * H:3 * H] = 1.0
-    Hs[0] = 0.0
-    for t in range(T):
-        nt = act[t]
-        _matmul(Hs[t], U, UT, A, nt)
-        for i in range(nt):
-            x, a, g = Xp[t, i], A[i], C[t, i]
-            for j in range(4 * H):
-                g[j] = _sig(K[j] * (x[j] + a[j] + O[j])) * K[j] - Q[j]
-            ig, fg, gg, og = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:4 * H]
-            cprev, tcell, c, h = g[4 * H:5 * H], g[5 * H:], cp[i], Hs[t + 1, i]
-            for j in range(H):
-                c0 = c[j]
-                cprev[j] = c0
-                c1 = fg[j] * c0 + ig[j] * gg[j]
-                c[j] = c1
-                tc = _tanh(c1)
-                tcell[j] = tc
-                h[j] = og[j] * tc
-        _carry(Hs, t, nt)
+    _forward_steps(_lstm_step, (K, O, Q), Xp, U, lengths, Hs, C,
+                   _rows(Xp, H))
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+@njit(**_KERNEL)
 def lstm_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
-    act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
-    dh = np.zeros((n, H), dtype=Xp.dtype)
-    dc = np.zeros((n, H), dtype=Xp.dtype)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    for t in range(T - 1, -1, -1):
-        nt = act[t]
-        for i in range(nt, n):
-            dhi, dHi, dx = dh[i], dHs[t, i], dXp[t, i]
-            for j in range(H):
-                dhi[j] += dHi[j]
-            for j in range(4 * H):
-                dx[j] = 0.0
-        for i in range(nt):
-            g, dx, dHi, dhi, dci = C[t, i], dXp[t, i], dHs[t, i], dh[i], dc[i]
-            ig, fg, gg, og = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:4 * H]
-            cprev, tcell = g[4 * H:5 * H], g[5 * H:]
-            di, df, dg, do = dx[:H], dx[H:2 * H], dx[2 * H:3 * H], dx[3 * H:]
-            for j in range(H):
-                i_, f_, g_, o_, tc = ig[j], fg[j], gg[j], og[j], tcell[j]
-                gh = dhi[j] + dHi[j]
-                d_c = dci[j] + gh * o_ * (one - tc * tc)
-                di[j] = d_c * g_ * i_ * (one - i_)
-                df[j] = d_c * cprev[j] * f_ * (one - f_)
-                dg[j] = d_c * i_ * (one - g_ * g_)
-                do[j] = gh * tc * o_ * (one - o_)
-                dci[j] = d_c * f_
-        _matmul(dXp[t], UT, U, dh, nt)
-    _rec_grad(Hs, dXp, dU)
+    _backward_steps(_lstm_step_grad, _one(Xp), False, dHs, Xp, U, lengths,
+                    Hs, C, _rows(Xp, U.shape[0]), dXp, dXp, dU, dE)
 
 
 # ----------------------------------------------------------------- gru
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
-def gru_forward(Xp, U, E, lengths, Hs, C):
-    # C[t] = [z, r, n, hU_n + e]; loops over 1-D block views (see lstm)
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
-    act = _n_active(lengths, T)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    UT = _small_operand(U, act)
-    A = np.empty((n, 3 * H), dtype=Xp.dtype)
-    e = E[0]
-    Hs[0] = 0.0
-    for t in range(T):
-        nt = act[t]
-        _matmul(Hs[t], U, UT, A, nt)
-        for i in range(nt):
-            x, a, g = Xp[t, i], A[i], C[t, i]
-            zr, xzr, azr = g[:2 * H], x[:2 * H], a[:2 * H]
-            for j in range(2 * H):
-                zr[j] = _sig(xzr[j] + azr[j])
-            z, r, nn, hn = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
-            xn, an, hp, h = x[2 * H:], a[2 * H:], Hs[t, i], Hs[t + 1, i]
-            for j in range(H):
-                v = an[j] + e[j]
-                hn[j] = v
-                nv = _tanh(xn[j] + r[j] * v)
-                nn[j] = nv
-                h[j] = (one - z[j]) * nv + z[j] * hp[j]
-        _carry(Hs, t, nt)
+# C[t, i] = [z, r, n, hU_n + e]; loops over 1-D block views (see lstm)
+@njit(**_INLINE)
+def _gru_step(P, x, a, g, s, hp, h):
+    e, one = P
+    H = h.shape[0]
+    zr, xzr, azr = g[:2 * H], x[:2 * H], a[:2 * H]
+    for j in range(2 * H):
+        zr[j] = _sig(xzr[j] + azr[j])
+    z, r, nn, hn = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
+    xn, an = x[2 * H:], a[2 * H:]
+    for j in range(H):
+        v = an[j] + e[j]
+        hn[j] = v
+        nv = _tanh(xn[j] + r[j] * v)
+        nn[j] = nv
+        h[j] = (one - z[j]) * nv + z[j] * hp[j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
-def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
-    act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    dh = np.zeros((n, H), dtype=Xp.dtype)
-    dA = np.empty((T, n, 3 * H), dtype=Xp.dtype)  # grads of h U (+ e)
-    R = np.empty((n, H), dtype=Xp.dtype)
-    dE[:] = 0.0
+@njit(**_INLINE)
+def _gru_step_grad(one, dy, dh, ds, g, x, hp, h, dx, da, dE):
+    H = h.shape[0]
     de = dE[0]
-    for t in range(T - 1, -1, -1):
-        nt = act[t]
-        for i in range(nt, n):
-            dhi, dHi, dx, da = dh[i], dHs[t, i], dXp[t, i], dA[t, i]
-            for j in range(H):
-                dhi[j] += dHi[j]
-            for j in range(3 * H):
-                dx[j] = 0.0
-                da[j] = 0.0
-        for i in range(nt):
-            g, dx, da, hp = C[t, i], dXp[t, i], dA[t, i], Hs[t, i]
-            dhi, dHi = dh[i], dHs[t, i]
-            z, r, nn, hn = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
-            dxz, dxr, dxn = dx[:H], dx[H:2 * H], dx[2 * H:]
-            daz, dar, dan = da[:H], da[H:2 * H], da[2 * H:]
-            for j in range(H):
-                z_, r_, n_ = z[j], r[j], nn[j]
-                gh = dhi[j] + dHi[j]
-                d_n = gh * (one - z_) * (one - n_ * n_)
-                d_z = gh * (hp[j] - n_) * z_ * (one - z_)
-                d_r = d_n * hn[j] * r_ * (one - r_)
-                dxz[j] = d_z
-                dxr[j] = d_r
-                dxn[j] = d_n
-                daz[j] = d_z
-                dar[j] = d_r
-                dan[j] = d_n * r_
-                de[j] += d_n * r_
-                dhi[j] = gh * z_
-        _matmul(dA[t], UT, U, R, nt)
-        for i in range(nt):
-            dhi, Ri = dh[i], R[i]
-            for j in range(H):
-                dhi[j] += Ri[j]
-    _rec_grad(Hs, dA, dU)
+    z, r, nn, hn = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
+    dxz, dxr, dxn = dx[:H], dx[H:2 * H], dx[2 * H:]
+    daz, dar, dan = da[:H], da[H:2 * H], da[2 * H:]
+    for j in range(H):
+        z_, r_, n_ = z[j], r[j], nn[j]
+        gh = dh[j] + dy[j]
+        d_n = gh * (one - z_) * (one - n_ * n_)
+        d_z = gh * (hp[j] - n_) * z_ * (one - z_)
+        d_r = d_n * hn[j] * r_ * (one - r_)
+        dxz[j] = d_z
+        dxr[j] = d_r
+        dxn[j] = d_n
+        daz[j] = d_z
+        dar[j] = d_r
+        dan[j] = d_n * r_
+        de[j] += d_n * r_
+        dh[j] = gh * z_
+
+
+@njit(**_KERNEL)
+def gru_forward(Xp, U, E, lengths, Hs, C):
+    _forward_steps(_gru_step, (E[0], _one(Xp)), Xp, U, lengths, Hs, C,
+                   _rows(Xp, 0))
+
+
+@njit(**_KERNEL)
+def gru_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
+    dA = np.empty(dXp.shape, dtype=Xp.dtype)  # grads of h U (+ e)
+    _backward_steps(_gru_step_grad, _one(Xp), True, dHs, Xp, U, lengths,
+                    Hs, C, _rows(Xp, 0), dXp, dA, dU, dE)
 
 
 # ----------------------------------------------------------------- mgu
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+# Not on the drivers: the second product (f h) U_h needs the f gate of
+# every row of the step first, and dU has two parts, (f h)^T dA_h beside
+# h^T dA_f.
+@njit(**_KERNEL)
 def mgu_forward(Xp, U, E, lengths, Hs, C):
     # C[t] = [f, h~, f * h]
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    one = _one(Xp)
     Uf = np.ascontiguousarray(U[:, :H])
     Uh = np.ascontiguousarray(U[:, H:])
     UfT = _small_operand(Uf, act)
@@ -412,11 +500,11 @@ def mgu_forward(Xp, U, E, lengths, Hs, C):
         _carry(Hs, t, nt)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+@njit(**_KERNEL)
 def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
     act = _n_active(lengths, T)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
+    one = _one(Xp)
     Uf = np.ascontiguousarray(U[:, :H])
     Uh = np.ascontiguousarray(U[:, H:])
     UfT = np.ascontiguousarray(Uf.T)
@@ -427,7 +515,9 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
     R = np.empty((n, H), dtype=Xp.dtype)
     for t in range(T - 1, -1, -1):
         nt = act[t]
-        for i in range(n):
+        for i in range(nt, n):
+            _finished_row(dh[i], dHs[t, i], dAf[t, i], dAh[t, i])
+        for i in range(nt):
             for j in range(H):
                 dh[i, j] += dHs[t, i, j]
         for i in range(nt):
@@ -445,14 +535,8 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
                 df = g * (ht - hp) + R[i, j] * hp
                 dAf[t, i, j] = df * f * (one - f)
                 dh[i, j] = g * (one - f) + R[i, j] * f
-        for i in range(nt, n):
-            for j in range(H):
-                dAf[t, i, j] = 0.0
-                dAh[t, i, j] = 0.0
         _matmul(dAf[t], UfT, Uf, R, nt)
-        for i in range(nt):
-            for j in range(H):
-                dh[i, j] += R[i, j]
+        _add_rows(dh, R, nt)
     for t in range(T):
         for i in range(n):
             for j in range(H):
@@ -472,131 +556,104 @@ def mgu_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
 
 
 # --------------------------------------------------------------- ugrnn
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+# C[t, i] = [c, g]; loops over 1-D block views (see lstm)
+@njit(**_INLINE)
+def _ugrnn_step(one, x, a, cg, s, hp, h):
+    H = h.shape[0]
+    xc, xg, ac, ag, cc, cgate = x[:H], x[H:], a[:H], a[H:], cg[:H], cg[H:]
+    for j in range(H):
+        c = _tanh(xc[j] + ac[j])
+        g = _sig(xg[j] + ag[j])
+        cc[j] = c
+        cgate[j] = g
+        h[j] = g * hp[j] + (one - g) * c
+
+
+@njit(**_INLINE)
+def _ugrnn_step_grad(one, dy, dh, ds, cg, x, hp, h, dx, da, dE):
+    H = h.shape[0]
+    cc, cgate, dxc, dxg = cg[:H], cg[H:], dx[:H], dx[H:]
+    for j in range(H):
+        c = cc[j]
+        g = cgate[j]
+        d = dh[j] + dy[j]
+        dxc[j] = d * (one - g) * (one - c * c)
+        dxg[j] = d * (hp[j] - c) * g * (one - g)
+        dh[j] = d * g
+
+
+@njit(**_KERNEL)
 def ugrnn_forward(Xp, U, E, lengths, Hs, C):
-    # C[t] = [c, g]
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
-    act = _n_active(lengths, T)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    UT = _small_operand(U, act)
-    A = np.empty((n, 2 * H), dtype=Xp.dtype)
-    Hs[0] = 0.0
-    for t in range(T):
-        nt = act[t]
-        _matmul(Hs[t], U, UT, A, nt)
-        for i in range(nt):
-            for j in range(H):
-                c = _tanh(Xp[t, i, j] + A[i, j])
-                g = _sig(Xp[t, i, H + j] + A[i, H + j])
-                C[t, i, j] = c
-                C[t, i, H + j] = g
-                Hs[t + 1, i, j] = g * Hs[t, i, j] + (one - g) * c
-        _carry(Hs, t, nt)
+    _forward_steps(_ugrnn_step, _one(Xp), Xp, U, lengths, Hs, C,
+                   _rows(Xp, 0))
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+@njit(**_KERNEL)
 def ugrnn_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
-    act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    dh = np.zeros((n, H), dtype=Xp.dtype)
-    R = np.empty((n, H), dtype=Xp.dtype)
-    for t in range(T - 1, -1, -1):
-        nt = act[t]
-        for i in range(n):
-            for j in range(H):
-                dh[i, j] += dHs[t, i, j]
-        for i in range(nt):
-            for j in range(H):
-                c = C[t, i, j]
-                g = C[t, i, H + j]
-                d = dh[i, j]
-                dXp[t, i, j] = d * (one - g) * (one - c * c)
-                dXp[t, i, H + j] = d * (Hs[t, i, j] - c) * g * (one - g)
-                dh[i, j] = d * g
-        for i in range(nt, n):
-            for j in range(2 * H):
-                dXp[t, i, j] = 0.0
-        _matmul(dXp[t], UT, U, R, nt)
-        for i in range(nt):
-            for j in range(H):
-                dh[i, j] += R[i, j]
-    _rec_grad(Hs, dXp, dU)
+    _backward_steps(_ugrnn_step_grad, _one(Xp), True, dHs, Xp, U, lengths,
+                    Hs, C, _rows(Xp, 0), dXp, dXp, dU, dE)
 
 
 # --------------------------------------------------------------- delta
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+# C[t, i] = [d1, z, r]; E = [alpha, beta1, beta2, bz, br]; loops over 1-D
+# block views (see lstm)
+@njit(**_INLINE)
+def _delta_step(P, x, a, c, s, hp, h):
+    E, one, two = P
+    H = h.shape[0]
+    d1s, zs, rs = c[:H], c[H:2 * H], c[2 * H:]
+    ea, eb1, eb2, ebz, ebr = E[0], E[1], E[2], E[3], E[4]
+    for j in range(H):
+        d1 = a[j]
+        d2 = x[j]
+        z = _tanh((ea[j] + two) * d1 * d2 + (eb1[j] + one) * d1
+                  + (eb2[j] + one) * d2 + ebz[j])
+        r = _sig(d2 + ebr[j])
+        d1s[j] = d1
+        zs[j] = z
+        rs[j] = r
+        h[j] = _tanh((one - r) * z + r * hp[j])
+
+
+@njit(**_INLINE)
+def _delta_step_grad(P, dy, dh, ds, c, x, hp, h, dx, da, dE):
+    E, one, two = P
+    H = h.shape[0]
+    d1s, zs, rs = c[:H], c[H:2 * H], c[2 * H:]
+    ea, eb1, eb2 = E[0], E[1], E[2]
+    g0, g1, g2, g3, g4 = dE[0], dE[1], dE[2], dE[3], dE[4]
+    for j in range(H):
+        d1 = d1s[j]
+        z = zs[j]
+        r = rs[j]
+        d2 = x[j]
+        y = h[j]
+        dpre = (dh[j] + dy[j]) * (one - y * y)
+        dzp = dpre * (one - r) * (one - z * z)
+        drp = dpre * (hp[j] - z) * r * (one - r)
+        da[j] = dzp * ((ea[j] + two) * d2 + eb1[j] + one)
+        dx[j] = dzp * ((ea[j] + two) * d1 + eb2[j] + one) + drp
+        g0[j] += dzp * d1 * d2
+        g1[j] += dzp * d1
+        g2[j] += dzp * d2
+        g3[j] += dzp
+        g4[j] += drp
+        dh[j] = dpre * r
+
+
+@njit(**_KERNEL)
 def delta_forward(Xp, U, E, lengths, Hs, C):
-    # C[t] = [d1, z, r]; E = [alpha, beta1, beta2, bz, br]
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
-    act = _n_active(lengths, T)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    two = one + one
-    UT = _small_operand(U, act)
-    A = np.empty((n, H), dtype=Xp.dtype)
-    Hs[0] = 0.0
-    for t in range(T):
-        nt = act[t]
-        _matmul(Hs[t], U, UT, A, nt)
-        for i in range(nt):
-            for j in range(H):
-                d1 = A[i, j]
-                d2 = Xp[t, i, j]
-                z = _tanh((E[0, j] + two) * d1 * d2 + (E[1, j] + one) * d1
-                              + (E[2, j] + one) * d2 + E[3, j])
-                r = _sig(d2 + E[4, j])
-                C[t, i, j] = d1
-                C[t, i, H + j] = z
-                C[t, i, 2 * H + j] = r
-                Hs[t + 1, i, j] = _tanh((one - r) * z + r * Hs[t, i, j])
-        _carry(Hs, t, nt)
+    one = _one(Xp)
+    _forward_steps(_delta_step, (E, one, one + one), Xp, U, lengths, Hs, C,
+                   _rows(Xp, 0))
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+@njit(**_KERNEL)
 def delta_backward(dHs, Xp, U, E, lengths, Hs, C, dXp, dU, dE):
-    T, n, H = Xp.shape[0], Xp.shape[1], U.shape[0]
-    act = _n_active(lengths, T)
-    UT = np.ascontiguousarray(U.T)
-    one = np.ones(1, dtype=Xp.dtype)[0]  # keeps float32 arithmetic float32
-    two = one + one
-    dh = np.zeros((n, H), dtype=Xp.dtype)
-    dA = np.empty((T, n, H), dtype=Xp.dtype)
-    R = np.empty((n, H), dtype=Xp.dtype)
-    dE[:] = 0.0
-    for t in range(T - 1, -1, -1):
-        nt = act[t]
-        for i in range(n):
-            for j in range(H):
-                dh[i, j] += dHs[t, i, j]
-        for i in range(nt):
-            for j in range(H):
-                d1 = C[t, i, j]
-                z = C[t, i, H + j]
-                r = C[t, i, 2 * H + j]
-                d2 = Xp[t, i, j]
-                hp = Hs[t, i, j]
-                y = Hs[t + 1, i, j]
-                da = dh[i, j] * (one - y * y)
-                dzp = da * (one - r) * (one - z * z)
-                drp = da * (hp - z) * r * (one - r)
-                dA[t, i, j] = dzp * ((E[0, j] + two) * d2 + E[1, j] + one)
-                dXp[t, i, j] = dzp * ((E[0, j] + two) * d1 + E[2, j] + one) + drp
-                dE[0, j] += dzp * d1 * d2
-                dE[1, j] += dzp * d1
-                dE[2, j] += dzp * d2
-                dE[3, j] += dzp
-                dE[4, j] += drp
-                dh[i, j] = da * r
-        for i in range(nt, n):
-            for j in range(H):
-                dXp[t, i, j] = 0.0
-                dA[t, i, j] = 0.0
-        _matmul(dA[t], UT, U, R, nt)
-        for i in range(nt):
-            for j in range(H):
-                dh[i, j] += R[i, j]
-    _rec_grad(Hs, dA, dU)
+    one = _one(Xp)
+    dA = np.empty((Xp.shape[0], Xp.shape[1], U.shape[0]), dtype=Xp.dtype)
+    _backward_steps(_delta_step_grad, (E, one, one + one), True, dHs, Xp, U,
+                    lengths, Hs, C, _rows(Xp, 0), dXp, dA, dU, dE)
 
 
 CellSpec = namedtuple(
