@@ -87,6 +87,7 @@ from .._scratch import Scratch
 from .activations import sigmoid_fast as _sig
 from .activations import tanh_fast as _tanh
 from .blas import gemm
+from .fpenv import flush_subnormals
 
 __all__ = ["CELLS", "CellSpec", "layer_forward", "layer_backward",
            "cell_shapes"]
@@ -729,13 +730,14 @@ def layer_forward(cell, X, W, b, U, E, lengths, scratch=None, key=0):
     T, n, F = X.shape
     H, G = U.shape[0], W.shape[1]
     Xp = scratch.empty(("Xp", key), (T * n, G), X.dtype)
-    np.dot(X.reshape(T * n, F), W, out=Xp)
-    if s.has_bias:
-        _add_row(Xp, b)
-    Xp = Xp.reshape(T, n, G)
     Hs = scratch.empty(("Hs", key), (T + 1, n, H), X.dtype)
     C = scratch.empty(("C", key), (T, n, s.cache_width * H), X.dtype)
-    s.forward(Xp, U, E, lengths, Hs, C)
+    with flush_subnormals():
+        np.dot(X.reshape(T * n, F), W, out=Xp)
+        if s.has_bias:
+            _add_row(Xp, b)
+        Xp = Xp.reshape(T, n, G)
+        s.forward(Xp, U, E, lengths, Hs, C)
     return Hs, (X, Xp, C)
 
 
@@ -769,15 +771,16 @@ def layer_backward(cell, dH, W, b, U, E, lengths, Hs, cache, need_dX=True,
     dXp = scratch.empty(("dXp", key), Xp.shape, Xp.dtype)
     dU = np.empty_like(U)
     dE = np.zeros_like(E)
-    s.backward(dH, Xp, U, E, lengths, Hs, C, dXp, dU, dE)
-    dXp2 = dXp.reshape(T * n, G)
-    dW = np.dot(X.reshape(T * n, F).T, dXp2)
     db = np.zeros_like(b)
-    if s.has_bias:
-        _column_sums(dXp2, db)
     dX = None
-    if need_dX:
-        dX = scratch.empty(("dX", key), (T * n, F), X.dtype)
-        np.dot(dXp2, W.T, out=dX)
-        dX = dX.reshape(T, n, F)
+    with flush_subnormals():  # long sequences: see rnnkit.kernels.fpenv
+        s.backward(dH, Xp, U, E, lengths, Hs, C, dXp, dU, dE)
+        dXp2 = dXp.reshape(T * n, G)
+        dW = np.dot(X.reshape(T * n, F).T, dXp2)
+        if s.has_bias:
+            _column_sums(dXp2, db)
+        if need_dX:
+            dX = scratch.empty(("dX", key), (T * n, F), X.dtype)
+            np.dot(dXp2, W.T, out=dX)
+            dX = dX.reshape(T, n, F)
     return dX, (dW, db, dU, dE)
