@@ -21,6 +21,7 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 from sklearn.utils.validation import check_array
 
 __all__ = ["as_sequence_input", "check_sequences", "check_sequence_targets",
@@ -290,30 +291,34 @@ def step_moments(X, lengths):
     Returns
     -------
     mean, std : ndarray of shape (n_features,), float64
-        Computed in float64, in chunks of about a million values (two
-        passes, so no cancellation).
+        Accumulated in float64 over the valid steps only, in two passes (so
+        no cancellation) of a compiled loop.
     """
-    n, T, F = X.shape
-    count = int(lengths.sum())
-    step = max(1, (1 << 20) // max(1, T * F))
+    X = np.asarray(X)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return _valid_step_moments(X, np.minimum(lengths, X.shape[1]))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _valid_step_moments(X, lengths):
+    n, F = X.shape[0], X.shape[2]
     total = np.zeros(F)
-    for s in range(0, n, step):
-        # padded steps may hold anything (targets): mask them
-        d = np.asarray(X[s:s + step], dtype=np.float64)
-        total += np.einsum("ntf,nt->f", d, _valid(T, lengths[s:s + step]))
-    mean = total / count
+    for i in range(n):
+        for t in range(lengths[i]):
+            row = X[i, t]
+            for f in range(F):
+                total[f] += row[f]
+    mean = total / max(1, lengths.sum())
     sq = np.zeros(F)
-    for s in range(0, n, step):
-        d = np.asarray(X[s:s + step], dtype=np.float64) - mean
-        d *= _valid(T, lengths[s:s + step])[:, :, None]
-        sq += np.einsum("ntf,ntf->f", d, d)
-    return mean, np.sqrt(sq / count)
-
-
-def _valid(T, lengths):
-    """``(n, T)`` float mask of the valid steps."""
-    return (np.arange(T)[None, :] < np.asarray(lengths)[:, None]).astype(
-        np.float64)
+    for i in range(n):
+        for t in range(lengths[i]):
+            row = X[i, t]
+            for f in range(F):
+                d = row[f] - mean[f]
+                sq[f] += d * d
+    return mean, np.sqrt(sq / max(1, lengths.sum()))
 
 
 def _zero_padding(Y, lengths):
