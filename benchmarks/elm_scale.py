@@ -29,13 +29,24 @@ client process (for Dask it also hosts the scheduler) and of each worker
 over h5py streaming on the same cores (1 worker against ``h5py-1``, 2
 workers against ``h5py`` on the machine's 2 cores), the training accuracy, and the load average
 before each run.  The Dask fits must equal the h5py fit: the script prints the
-largest relative difference of ``coef_``.
+largest relative difference of ``coef_`` from the first fit of each size.
+
+With ``--repeats N`` (for a noisy machine), each run is fitted N times per
+size, each Dask run alternately with its h5py run (``h5py-1``, ``dask-1``,
+``h5py-1``, ``dask-1``, ..., then ``h5py``, ``dask-2``, ...).  A run's row then
+gives the median seconds per million rows and their range, the largest peak
+memory, coef difference and load average of its fits; the speed-up is that of
+the median times, and each overhead is the median (and range) of the ratios of
+each Dask fit to the h5py fit right before it, so that a change of machine
+speed between pairs does not skew it.
 
 Usage::
 
     python benchmarks/elm_scale.py                         # 1, 2 and 4 million rows
     python benchmarks/elm_scale.py --millions 1 2 --n-hidden 2000
     python benchmarks/elm_scale.py --millions 0.5 --n-hidden 5000 --split   # 2x28-5000-2
+    python benchmarks/elm_scale.py --millions 1 --repeats 5 --runs h5py-1 dask-1
+                                                           # the 1-worker overhead, 5 pairs
 """
 import argparse
 import contextlib
@@ -50,6 +61,8 @@ import time
 import numpy as np
 
 RUNS = ("h5py", "h5py-1", "dask-1", "dask-2")
+#: (h5py run, Dask run on the same cores): the overheads printed.
+PAIRS = (("h5py-1", "dask-1"), ("h5py", "dask-2"))
 N_FEATURES = 28
 
 
@@ -80,6 +93,8 @@ def main(argv=None):
                         help="56 columns [max(Z, 0), -min(Z, 0)] of 28 signed features")
     parser.add_argument("--block", type=int, default=100_000, help="rows per Dask block")
     parser.add_argument("--runs", nargs="+", choices=RUNS, default=list(RUNS))
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="fits of each run per size, each Dask run right after its h5py run")
     parser.add_argument("--ceiling", action=argparse.BooleanOptionalAction, default=True,
                         help="measure the machine's two-worker ceiling first")
     parser.add_argument("--dir", help="data directory (default: a temporary one, kept)")
@@ -94,8 +109,9 @@ def main(argv=None):
     n_columns = 2 * N_FEATURES if args.split else N_FEATURES
     print(f"RNNELMClassifier({args.n_hidden}, alpha={args.alpha}, batch_size={args.batch_size}), "
           f"{n_columns} columns, 2 classes; Dask blocks of {args.block} rows; data in {directory}")
-    print(f"{'rows':>9} {'run':>7} {'s/M rows':>9} {'client MB':>10} {'worker MB':>14} "
-          f"{'accuracy':>9} {'coef diff':>10}  load")
+    range_ = f" {'range':^11}" if args.repeats > 1 else ""
+    print(f"{'rows':>9} {'run':>7} {'s/M rows':>9}{range_} "
+          f"{'client MB':>10} {'worker MB':>14} {'accuracy':>9} {'coef diff':>10}  load")
     for millions in args.millions:
         n_rows = int(round(millions * 1e6))
         name = "higgs_shaped_split" if args.split else "higgs_shaped"
@@ -108,26 +124,62 @@ def main(argv=None):
             together = max(_result(process)["seconds"] for process in together)
             print(f"two-worker ceiling of this machine: one fit alone {alone:.1f} s, "
                   f"two at once {together:.1f} s: {2 * alone / together:.2f}x  "
-                  f"(load {_load()})", flush=True)
-        results = {}
-        for run in args.runs:
-            load = _load()
-            result = _child([run, path], args)
-            results[run] = result
-            coef = np.asarray(result["coef"])
-            base = np.asarray(results[args.runs[0]]["coef"])
-            diff = float(np.abs(coef - base).max() / np.abs(base).max())
-            workers = "/".join(f"{mb:.0f}" for mb in result["worker_mb"]) or "-"
-            print(f"{n_rows:>9} {run:>7} {result['seconds'] / millions:>9.1f} "
-                  f"{result['client_mb']:>10.0f} {workers:>14} {result['accuracy']:>9.4f} "
-                  f"{diff:>10.1e}  {load}", flush=True)
-        if "dask-1" in results and "dask-2" in results:
-            print(f"{n_rows:>9} speed-up of 2 workers over 1: "
-                  f"{results['dask-1']['seconds'] / results['dask-2']['seconds']:.2f}x")
-        for dask_run, h5py_run in (("dask-1", "h5py-1"), ("dask-2", "h5py")):
-            if dask_run in results and h5py_run in results:
-                print(f"{n_rows:>9} {dask_run} / {h5py_run} time: "
-                      f"{results[dask_run]['seconds'] / results[h5py_run]['seconds']:.2f}x")
+                  f"(load {_load(os.getloadavg())})", flush=True)
+        fits = {run: [] for run in args.runs}
+        base = None
+        for group in _groups(args.runs, args.repeats):
+            for run in group * args.repeats:
+                load = os.getloadavg()
+                result = _child([run, path], args)
+                coef = np.asarray(result["coef"])
+                base = coef if base is None else base
+                result["diff"] = float(np.abs(coef - base).max() / np.abs(base).max())
+                result["load"] = load
+                fits[run].append(result)
+            for run in group:
+                _row(n_rows, millions, run, fits[run], args.repeats)
+        _compare(n_rows, fits, args.repeats)
+
+
+def _groups(runs, repeats):
+    """The runs of one size in order, as groups that take turns ``repeats`` times.
+
+    One run a group when ``repeats`` is 1; else each Dask run with the h5py run
+    it is compared with (that run right before it), then the runs left over.
+    """
+    if repeats == 1:
+        return [[run] for run in runs]
+    pairs = [list(pair) for pair in PAIRS if set(pair) <= set(runs)]
+    return pairs + [[run] for run in runs if not any(run in pair for pair in pairs)]
+
+
+def _row(n_rows, millions, run, fits, repeats):
+    """Print one run's row: median time (and range), peak memory and load over its fits."""
+    seconds = [fit["seconds"] / millions for fit in fits]
+    spread = f" {min(seconds):>5.1f}-{max(seconds):<5.1f}" if repeats > 1 else ""
+    workers = np.max([fit["worker_mb"] for fit in fits], axis=0)
+    workers = "/".join(f"{mb:.0f}" for mb in workers) or "-"
+    print(f"{n_rows:>9} {run:>7} {np.median(seconds):>9.1f}{spread} "
+          f"{max(fit['client_mb'] for fit in fits):>10.0f} {workers:>14} "
+          f"{np.median([fit['accuracy'] for fit in fits]):>9.4f} "
+          f"{max(fit['diff'] for fit in fits):>10.1e}  "
+          f"{_load(np.max([fit['load'] for fit in fits], axis=0))}", flush=True)
+
+
+def _compare(n_rows, fits, repeats):
+    """Print the Dask speed-up (of the median times) and the overheads (median per pair)."""
+    if "dask-1" in fits and "dask-2" in fits:
+        medians = [np.median([fit["seconds"] for fit in fits[run]])
+                   for run in ("dask-1", "dask-2")]
+        print(f"{n_rows:>9} speed-up of 2 workers over 1: {medians[0] / medians[1]:.2f}x"
+              + (" (of the median times)" if repeats > 1 else ""))
+    for h5py_run, dask_run in PAIRS:
+        if h5py_run in fits and dask_run in fits:
+            ratios = [dask["seconds"] / h5py["seconds"]
+                      for h5py, dask in zip(fits[h5py_run], fits[dask_run])]
+            print(f"{n_rows:>9} {dask_run} / {h5py_run} time: {np.median(ratios):.2f}x"
+                  + (f" (median of {len(ratios)} pairs, {min(ratios):.2f}-{max(ratios):.2f})"
+                     if repeats > 1 else ""), flush=True)
 
 
 def _child(child_args, args, wait=True):
@@ -232,8 +284,8 @@ def _peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _load():
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+def _load(values):
+    return " ".join(f"{x:.1f}" for x in values)
 
 
 if __name__ == "__main__":
