@@ -142,10 +142,11 @@ def run_chunks(func, n_chunks, kind=None):
 
     Inside :func:`compute_threads` the chunks may run on up to its number of
     threads (the caller's thread takes chunk 0).  Whether they do is
-    measured, per ``kind`` of call: the first calls alternate between side
-    by side and in order, later calls take the faster and now and then try
-    the other again, so that a loop sharing the machine with a busy process
-    drops back to one thread when the joins cost more than they save.  The
+    measured, per ``kind`` of call: a few calls alternate between side by
+    side and in order, the next ones take the faster, and the comparison is
+    repeated every so many calls, so that a loop sharing the machine with a
+    busy process drops back to one thread when the joins cost more than they
+    save.  The
     results are the same either way.  Elsewhere, and in worker threads, the
     chunks run in order on the caller's thread.
 
@@ -239,36 +240,39 @@ class _Loop:
 
 
 class _ModeChooser:
-    """Side by side or in order: the mode with the lower recent median time.
+    """Side by side or in order, decided from timings taken together.
 
-    The first ``2 * EXPLORE`` calls alternate between the modes; then the
-    faster one runs, and every ``RECHECK``-th call runs the other so that a
-    change of load is noticed.
+    Every ``PERIOD`` calls start with ``2 * EXPLORE`` calls that alternate
+    between the modes; the mode with the lower median time over those calls
+    runs for the rest of the period.  Both modes are timed afresh, side by
+    side in time and so under the same load: a burst of load on the host
+    while one mode runs cannot make the other look faster for long (with
+    one mode's samples recent and the other's old, a short burst kept the
+    slower mode for hundreds of calls).
     """
 
     EXPLORE = 3
-    RECHECK = 40
-    KEEP = 5
+    PERIOD = 60
 
     def __init__(self):
         self.times = {True: [], False: []}
         self.calls = 0
+        self.best = True
 
     def choose(self):
+        phase = self.calls % self.PERIOD
         self.calls += 1
-        if self.calls <= 2 * self.EXPLORE:
-            return self.calls % 2 == 1
-        best = self._best()
-        return best if self.calls % self.RECHECK else not best
+        if phase == 0:
+            self.times = {True: [], False: []}
+        if phase < 2 * self.EXPLORE:
+            return phase % 2 == 0
+        if phase == 2 * self.EXPLORE:
+            med = {m: float(np.median(t)) for m, t in self.times.items()}
+            self.best = med[True] <= med[False]
+        return self.best
 
     def record(self, mode, seconds):
-        times = self.times[mode]
-        times.append(seconds)
-        del times[:-self.KEEP]
-
-    def _best(self):
-        med = {m: float(np.median(t)) for m, t in self.times.items()}
-        return med[True] <= med[False]
+        self.times[mode].append(seconds)
 
 
 def _cpu_count():
