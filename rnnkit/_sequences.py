@@ -310,7 +310,8 @@ def _valid_step_moments(X, lengths):
             row = X[i, t]
             for f in range(F):
                 total[f] += row[f]
-    mean = total / max(1, lengths.sum())
+    count = max(1, lengths.sum())
+    mean = total / count
     sq = np.zeros(F)
     for i in range(n):
         for t in range(lengths[i]):
@@ -318,7 +319,7 @@ def _valid_step_moments(X, lengths):
             for f in range(F):
                 d = row[f] - mean[f]
                 sq[f] += d * d
-    return mean, np.sqrt(sq / max(1, lengths.sum()))
+    return mean, np.sqrt(sq / count)
 
 
 def _zero_padding(Y, lengths):

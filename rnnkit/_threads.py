@@ -146,9 +146,8 @@ def run_chunks(func, n_chunks, kind=None):
     side and in order, the next ones take the faster, and the comparison is
     repeated every so many calls, so that a loop sharing the machine with a
     busy process drops back to one thread when the joins cost more than they
-    save.  The
-    results are the same either way.  Elsewhere, and in worker threads, the
-    chunks run in order on the caller's thread.
+    save.  The results are the same either way.  Elsewhere, and in worker
+    threads, the chunks run in order on the caller's thread.
 
     ``func`` must release the GIL for its heavy parts (BLAS, ``nogil``
     Numba kernels), and chunks must not write to shared memory.
@@ -272,7 +271,9 @@ class _ModeChooser:
         return self.best
 
     def record(self, mode, seconds):
-        self.times[mode].append(seconds)
+        # only the alternating calls decide (``calls`` counts the call timed)
+        if (self.calls - 1) % self.PERIOD < 2 * self.EXPLORE:
+            self.times[mode].append(seconds)
 
 
 def _cpu_count():
