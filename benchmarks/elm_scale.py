@@ -13,7 +13,11 @@ default) several ways, each in its own subprocess:
   like-for-like reference of one single-threaded Dask worker);
 - ``dask-1`` / ``dask-2``: a ``LocalCluster`` of 1 or 2 single-threaded worker
   processes reading blocks of ``--block`` rows of the same file (a picklable
-  reader opens the file in the worker), sums reduced on the cluster.
+  reader opens the file in the worker), sums reduced on the cluster;
+- ``dask-sync``: the same Dask array and the same block tasks on Dask's
+  synchronous scheduler, in the fitting process on one thread (no cluster):
+  rnnkit's Dask code without the distributed runtime, to tell the two apart
+  in the overhead of ``dask-1``.
 
 Before the runs, it measures the ceiling of any two-worker speed-up on this
 machine: the same single-threaded fit (the first 100,000 rows) in one
@@ -32,8 +36,8 @@ before each run.  The Dask fits must equal the h5py fit: the script prints the
 largest relative difference of ``coef_`` from the first fit of each size.
 
 With ``--repeats N`` (for a noisy machine), each run is fitted N times per
-size, each Dask run alternately with its h5py run (``h5py-1``, ``dask-1``,
-``h5py-1``, ``dask-1``, ..., then ``h5py``, ``dask-2``, ...).  A run's row then
+size, each h5py run followed by the Dask runs compared with it (``h5py-1``,
+``dask-1``, ``dask-sync``, ``h5py-1``, ..., then ``h5py``, ``dask-2``, ...).  A run's row then
 gives the median seconds per million rows and their range, the largest peak
 memory, coef difference and load average of its fits; the speed-up is that of
 the median times, and each overhead is the median (and range) of the ratios of
@@ -47,6 +51,8 @@ Usage::
     python benchmarks/elm_scale.py --millions 0.5 --n-hidden 5000 --split   # 2x28-5000-2
     python benchmarks/elm_scale.py --millions 1 --repeats 5 --runs h5py-1 dask-1
                                                            # the 1-worker overhead, 5 pairs
+    python benchmarks/elm_scale.py --millions 0.3 --runs h5py-1 dask-1 dask-sync --repeats 3
+                                                           # rnnkit's Dask code against the runtime
 """
 import argparse
 import contextlib
@@ -60,9 +66,9 @@ import time
 
 import numpy as np
 
-RUNS = ("h5py", "h5py-1", "dask-1", "dask-2")
+RUNS = ("h5py", "h5py-1", "dask-1", "dask-2", "dask-sync")
 #: (h5py run, Dask run on the same cores): the overheads printed.
-PAIRS = (("h5py-1", "dask-1"), ("h5py", "dask-2"))
+PAIRS = (("h5py-1", "dask-1"), ("h5py-1", "dask-sync"), ("h5py", "dask-2"))
 N_FEATURES = 28
 
 
@@ -144,13 +150,17 @@ def main(argv=None):
 def _groups(runs, repeats):
     """The runs of one size in order, as groups that take turns ``repeats`` times.
 
-    One run a group when ``repeats`` is 1; else each Dask run with the h5py run
-    it is compared with (that run right before it), then the runs left over.
+    One run a group when ``repeats`` is 1; else each h5py run followed by the
+    Dask runs compared with it, then the runs left over.
     """
     if repeats == 1:
         return [[run] for run in runs]
-    pairs = [list(pair) for pair in PAIRS if set(pair) <= set(runs)]
-    return pairs + [[run] for run in runs if not any(run in pair for pair in pairs)]
+    groups = {}
+    for h5py_run, dask_run in PAIRS:
+        if h5py_run in runs and dask_run in runs:
+            groups.setdefault(h5py_run, [h5py_run]).append(dask_run)
+    grouped = [run for group in groups.values() for run in group]
+    return list(groups.values()) + [[run] for run in runs if run not in grouped]
 
 
 def _row(n_rows, millions, run, fits, repeats):
@@ -246,6 +256,20 @@ def fit_one(run, path, args):
             model = make().fit(f["X"], y)
             seconds = time.perf_counter() - t0
             accuracy = float(np.mean(model.predict(f["X"][:200_000]) == y[:200_000]))
+    elif run == "dask-sync":
+        import dask
+        import dask.array as da
+
+        from rnnkit._threads import limit_threads
+        rows = H5Rows(path, "X")
+        X = da.from_array(rows, chunks=(args.block, rows.shape[1]))
+        yd = da.from_array(y, chunks=args.block)
+        with dask.config.set(scheduler="synchronous"), limit_threads(1, 1):
+            make().fit(X[:20_000], yd[:20_000])  # warm-up of the Dask path
+            t0 = time.perf_counter()
+            model = make().fit(X, yd)
+            seconds = time.perf_counter() - t0
+            accuracy = float(np.mean(model.predict(X[:200_000]).compute() == y[:200_000]))
     else:
         import dask.array as da
         from distributed import Client, LocalCluster
