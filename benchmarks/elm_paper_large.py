@@ -13,7 +13,8 @@ where the paper fixed kappa per experiment).
 
 Input maps, as in the paper: HIGGS ``max(X, 0)`` (pure 28-5000-2) or
 ``[max(X, 0), -min(X, 0)]`` (2x28-5000-2); Covertype scaled to [0, 1] per
-attribute (``NonNegativeScaler()``).
+attribute (``NonNegativeScaler(split_sign=False)``: Covertype has a signed
+column, which the default would split).
 
 Usage::
 
@@ -68,7 +69,7 @@ def input_map(kind):
         return FunctionTransformer(lambda X: np.maximum(X, 0))
     if kind == "split":
         return FunctionTransformer(lambda X: np.hstack([np.maximum(X, 0), -np.minimum(X, 0)]))
-    return NonNegativeScaler()
+    return NonNegativeScaler(split_sign=False)
 
 
 def model(spec, seed):

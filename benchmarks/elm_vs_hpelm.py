@@ -3,9 +3,14 @@
 Only the width is set.  Both get the data a user would pass:
 
 * rnnkit: ``make_pipeline(NonNegativeScaler(), RNNELMClassifier(width))``,
-  both at their defaults: per-column min-max scaling fitted on the training
-  rows (test values below the training minimum clipped to 0), and the
-  readout's ridge chosen from the stored sums (``alpha="auto"``).
+  both at their defaults: per-column scaling fitted on the training rows
+  (signed data standardized and split into ``[max(z, 0), max(-z, 0)]``,
+  nonnegative data divided by each column's maximum; test values below the
+  training range clipped to 0), and the readout's ridge chosen from the
+  stored sums (``alpha="auto"``).  With ``--unsplit``, also
+  ``NonNegativeScaler(split_sign=False)`` (the former default, a shift to
+  [0, 1] per column) on the same split and weights, and the paired gain of
+  the default over it.
 * hpelm 1.0.10: ``StandardScaler`` then ``hpelm.ELM(d, k, classification="c")``
   with ``width`` ``"sigm"`` neurons, trained with ``elm.train(X, T, "c")``
   (its default tiny ridge ``50 eps``), class = argmax of its outputs.
@@ -21,6 +26,7 @@ Usage::
 
     python benchmarks/elm_vs_hpelm.py --data ../shared/data
     python benchmarks/elm_vs_hpelm.py --data ../shared/data --only covtype:2000 higgs:2000 --repeats 5
+    python benchmarks/elm_vs_hpelm.py --data ../shared/data --unsplit
 """
 import argparse
 import os
@@ -66,12 +72,13 @@ def load(name, data, seed):
     raise ValueError(f"unknown data set {name!r}")
 
 
-def run_rnnkit(X, y, Xt, yt, width, seed):
+def run_rnnkit(X, y, Xt, yt, width, seed, split_sign="auto"):
     from sklearn.pipeline import make_pipeline
 
     from rnnkit import NonNegativeScaler, RNNELMClassifier
 
-    model = make_pipeline(NonNegativeScaler(), RNNELMClassifier(width, random_state=seed))
+    model = make_pipeline(NonNegativeScaler(split_sign=split_sign),
+                          RNNELMClassifier(width, random_state=seed))
     t0 = time.perf_counter()
     model.fit(X, y)
     fit_time = time.perf_counter() - t0
@@ -116,6 +123,14 @@ def _paired(a, b):
     return f"{diff.mean():+.2f} ± {error:.2f}"
 
 
+def _unsplit(mine, unsplit):
+    """The former default's accuracy and the default's paired gain over it ("" if not run)."""
+    if not unsplit:
+        return ""
+    accuracy = np.array([r["accuracy"] for r in unsplit])
+    return f" {100 * accuracy.mean():>11.2f} {_paired(mine['accuracy'], accuracy):>17}"
+
+
 def _auc(y, scores):
     if scores.ndim != 1:
         return float("nan")
@@ -131,22 +146,26 @@ def main():
                         help="runs as name:width (default: %(default)s)")
     parser.add_argument("--repeats", type=int, default=None,
                         help=f"repeats of every run (default per data set: {REPEATS})")
+    parser.add_argument("--unsplit", action="store_true",
+                        help="also fit NonNegativeScaler(split_sign=False), the former default")
     args = parser.parse_args()
     warm_up()
     print(f"load average {os.getloadavg()[0]:.1f} at start; "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, cpus={os.cpu_count()}")
     print(f"{'data':<14} {'width':>6} {'rnnkit acc':>15} {'hpelm acc':>15} {'diff ± s.e.':>14} "
           f"{'rnnkit AUC':>10} {'hpelm AUC':>10} {'fit ratio':>9} {'alpha_ (median)':>15} "
-          f"{'n':>3}")
+          f"{'n':>3}" + (f" {'unsplit acc':>11} {'default - unsplit':>17}" if args.unsplit else ""))
     for run in args.only:
         name, width = run.split(":")
         width = int(width)
-        results = {"rnnkit": [], "hpelm": []}
+        results = {"rnnkit": [], "hpelm": [], "unsplit": []}
         repeats = args.repeats or REPEATS[name]
         for seed in range(repeats):
             X, y, Xt, yt = load(name, args.data, seed)
             results["rnnkit"].append(run_rnnkit(X, y, Xt, yt, width, seed))
             results["hpelm"].append(run_hpelm(X, y, Xt, yt, width, seed))
+            if args.unsplit:
+                results["unsplit"].append(run_rnnkit(X, y, Xt, yt, width, seed, False))
         mine, peer = ({k: np.array([r[k] for r in results[c]]) for k in results[c][0]}
                       for c in ("rnnkit", "hpelm"))
         print(f"{name:<14} {width:>6} "
@@ -155,7 +174,8 @@ def main():
               f"{_paired(mine['accuracy'], peer['accuracy']):>14} "
               f"{mine['auc'].mean():>10.4f} {peer['auc'].mean():>10.4f} "
               f"{mine['fit_time'].sum() / peer['fit_time'].sum():>9.2f} "
-              f"{np.median(mine['alpha']):>15.3g} {repeats:>3}", flush=True)
+              f"{np.median(mine['alpha']):>15.3g} {repeats:>3}" + _unsplit(mine, results["unsplit"]),
+              flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at end; accuracy: mean ± std over the "
           "repeats (new split where there is one, new weights); diff: mean paired difference "
           "rnnkit - hpelm and its standard error; fit ratio: total rnnkit fit time / total "

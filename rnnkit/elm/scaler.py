@@ -18,7 +18,12 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
        (the H-ELM / paper convention for MNIST); no fitted statistics.
     2. ``split_sign``: standardize each feature with the training mean and
        standard deviation, then concatenate ``[max(X, 0), max(-X, 0)]``
-       (doubles the features; keeps the sign information).
+       (doubles the features; keeps the sign information, as the RNN-ELM
+       paper's ``2 x 28`` inputs of HIGGS).  ``"auto"`` (the default) does
+       this when the training input has a negative value, where the sign
+       means something that a shift to [0, 1] would blur, and not for
+       nonnegative data (pixel intensities, counts), which only step 3
+       scales.
     3. Shift and scale with training statistics, per feature
        (``scale="feature"``, as scikit-learn's ``MinMaxScaler``) or with one
        minimum and maximum for all features (``scale="global"``, the paper's
@@ -35,7 +40,9 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     per_sample_zscore : bool, default=False
-    split_sign : bool, default=False
+    split_sign : "auto" or bool, default="auto"
+        ``"auto"``: split when the rows of ``fit`` (or of the first
+        ``partial_fit`` call) have a negative value, before step 1.
     scale : {"feature", "global"}, default="feature"
     clip : float, default=inf
         Upper clip of transformed values; the lower clip at 0 always applies.
@@ -44,10 +51,12 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    split_sign_ : bool
+        Whether step 2 applies (``split_sign``, with ``"auto"`` decided).
     data_min_, data_max_ : ndarray of shape (n_features,)
         Per-feature minimum and maximum of the training data after step 1.
     mean_, var_, std_ : ndarray of shape (n_features,) or None
-        Feature statistics of step 2 (None without ``split_sign``);
+        Feature statistics of step 2 (None without ``split_sign_``);
         ``std_`` is ``sqrt(var_)`` with zeros replaced by 1.
     scale_, min_ : ndarray of shape (n_features_out,)
         Step 3: ``X_out = X * scale_ + min_``, with the same value in every
@@ -62,23 +71,27 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from rnnkit import NonNegativeScaler
+    >>> X = np.array([[1.0, 0.0], [3.0, 2.0]])
+    >>> NonNegativeScaler().fit_transform(X)  # nonnegative: divided by each maximum
+    array([[0.33333333, 0.        ],
+           [1.        , 1.        ]])
     >>> X = np.array([[-1.0, 0.0], [1.0, 3.0]])
-    >>> NonNegativeScaler().fit_transform(X)
-    array([[0., 0.],
-           [1., 1.]])
-    >>> NonNegativeScaler(scale="global").fit_transform(X)
+    >>> NonNegativeScaler().fit_transform(X)  # signed: [max(Z, 0), max(-Z, 0)]
+    array([[0., 0., 1., 1.],
+           [1., 1., 0., 0.]])
+    >>> NonNegativeScaler(split_sign=False, scale="global").fit_transform(X)
     array([[0.  , 0.25],
            [0.5 , 1.  ]])
     """
 
     _parameter_constraints = {
         "per_sample_zscore": ["boolean"],
-        "split_sign": ["boolean"],
+        "split_sign": ["boolean", StrOptions({"auto"})],
         "scale": [StrOptions({"global", "feature"})],
         "clip": [Interval(Real, 0, np.inf, closed="right")],
     }
 
-    def __init__(self, per_sample_zscore=False, split_sign=False, scale="feature",
+    def __init__(self, per_sample_zscore=False, split_sign="auto", scale="feature",
                  clip=np.inf):
         self.per_sample_zscore = per_sample_zscore
         self.split_sign = split_sign
@@ -106,7 +119,9 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
 
         A sequence of calls gives the statistics of ``fit`` on the
         concatenated batches (up to rounding in the mean and variance of
-        ``split_sign``).
+        ``split_sign``), when the first batch settles ``split_sign="auto"``
+        as the whole data would: the first call decides ``split_sign_``
+        (the number of output features), and later batches keep it.
 
         Parameters
         ----------
@@ -129,7 +144,7 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_features_out), values in [0, clip]
-            ``n_features_out`` is ``2 * n_features`` with ``split_sign``; the
+            ``n_features_out`` is ``2 * n_features`` with ``split_sign_``; the
             dtype is X's (float32 or float64).
         """
         check_is_fitted(self, "scale_")
@@ -140,7 +155,7 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
         return np.clip(out, 0.0, self.clip, out=out).astype(X.dtype, copy=False)
 
     def get_feature_names_out(self, input_features=None):
-        """Output feature names: the input names, or ``x0+, ..., x0-, ...`` with ``split_sign``.
+        """Output feature names: the input names, or ``x0+, ..., x0-, ...`` with ``split_sign_``.
 
         Parameters
         ----------
@@ -152,7 +167,7 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "scale_")
         names = _check_feature_names_in(self, input_features)
-        if self.split_sign:
+        if self.split_sign_:
             names = np.concatenate([[f"{n}+" for n in names], [f"{n}-" for n in names]])
         return np.asarray(names, dtype=object)
 
@@ -168,20 +183,23 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
         previous = dict(vars(self))
         try:
             X = _validate(self, X, reset=first)
+            if first:
+                self.split_sign_ = (bool((X < 0).any()) if self.split_sign == "auto"
+                                    else bool(self.split_sign))
             X = self._row_step(X)
             low, high = X.min(axis=0), X.max(axis=0)
             n = X.shape[0]
-            moments = _column_moments(X) if self.split_sign else None
+            moments = _column_moments(X) if self.split_sign_ else None
             if not first:
                 low = np.minimum(low, self.data_min_)
                 high = np.maximum(high, self.data_max_)
-                if self.split_sign:
+                if self.split_sign_:
                     moments = _merge_moments((self.n_samples_seen_, self.mean_, self.var_),
                                              (n,) + moments)[1:]
                 n += self.n_samples_seen_
             self.n_samples_seen_ = n
             self.data_min_, self.data_max_ = low.astype(np.float64), high.astype(np.float64)
-            if self.split_sign:
+            if self.split_sign_:
                 self.mean_, self.var_ = moments
                 std = np.sqrt(self.var_)
                 self.std_ = np.where(std > 0, std, 1.0)
@@ -198,15 +216,15 @@ class NonNegativeScaler(TransformerMixin, BaseEstimator):
         return _row_zscore(X) if self.per_sample_zscore else X
 
     def _standardized(self, X):
-        """Step 2 on step 1's output (a no-op without ``split_sign``)."""
-        if not self.split_sign:
+        """Step 2 on step 1's output (a no-op without ``split_sign_``)."""
+        if not self.split_sign_:
             return X
         return _split_sign((X - self.mean_) / self.std_)
 
     def _set_scale(self):
         """``scale_`` and ``min_`` of step 3 from the range of step 2's output."""
         low, high = self.data_min_, self.data_max_
-        if self.split_sign:  # the range of [max(z, 0), max(-z, 0)], z standardized
+        if self.split_sign_:  # the range of [max(z, 0), max(-z, 0)], z standardized
             z_low = (self.data_min_ - self.mean_) / self.std_
             z_high = (self.data_max_ - self.mean_) / self.std_
             low = np.concatenate([np.maximum(z_low, 0.0), np.maximum(-z_high, 0.0)])
@@ -274,7 +292,7 @@ def _check_variance(var):
     bad = np.flatnonzero(~np.isfinite(var))
     if bad.size:
         raise ValueError(
-            f"NonNegativeScaler(split_sign=True) standardizes each feature, but the "
+            f"NonNegativeScaler's split_sign standardizes each feature, but the "
             f"variance of feature {bad[0]} overflows float64: its values are too spread "
             "out (beyond about 1e154). Divide X by a constant first."
         )

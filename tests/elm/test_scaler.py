@@ -12,6 +12,7 @@ OPTIONS = [
     {"scale": "global"},
     {"per_sample_zscore": True, "scale": "global"},
     {"split_sign": True},
+    {"split_sign": False},
     {"per_sample_zscore": True, "split_sign": True, "scale": "global"},
 ]
 
@@ -19,7 +20,7 @@ OPTIONS = [
 def test_global_shift_and_scale_fitted_on_train_only():
     train = np.array([[-2.0, 0.0], [2.0, 6.0]])
     test = np.array([[-4.0, 7.0]])
-    scaler = NonNegativeScaler(scale="global").fit(train)
+    scaler = NonNegativeScaler(split_sign=False, scale="global").fit(train)
     # X_out = (X + 2) / 8
     np.testing.assert_array_equal(scaler.scale_, [1 / 8, 1 / 8])
     np.testing.assert_array_equal(scaler.min_, [0.25, 0.25])
@@ -28,11 +29,11 @@ def test_global_shift_and_scale_fitted_on_train_only():
     np.testing.assert_allclose(scaler.transform(test), [[0.0, 9 / 8]])
 
 
-def test_default_is_per_feature_like_min_max_scaler():
+def test_default_scale_is_per_feature_like_min_max_scaler():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 4)) * [1.0, 10.0, 1e3, 1e-3] - 0.1
     assert (X.min(axis=0) < 0).all()  # then the shift is the minimum: MinMaxScaler exactly
-    scaler = NonNegativeScaler().fit(X)
+    scaler = NonNegativeScaler(split_sign=False).fit(X)
     assert scaler.scale == "feature"
     reference = MinMaxScaler().fit(X)
     np.testing.assert_allclose(scaler.transform(X), reference.transform(X), atol=1e-15)
@@ -53,15 +54,17 @@ def test_nonnegative_data_is_only_divided_by_its_max():
 
 def test_per_feature_scale():
     X = np.array([[0.0, -1.0], [5.0, 1.0]])
-    np.testing.assert_allclose(NonNegativeScaler(scale="feature").fit_transform(X),
+    np.testing.assert_allclose(NonNegativeScaler(split_sign=False).fit_transform(X),
                                [[0, 0], [1, 1]])
 
 
 def test_constant_features():
     X = np.array([[3.0, -2.0, 0.0], [3.0, -2.0, 0.0]])
     # a positive constant is divided by itself; others are shifted to 0
-    np.testing.assert_array_equal(NonNegativeScaler().fit_transform(X),
+    np.testing.assert_array_equal(NonNegativeScaler(split_sign=False).fit_transform(X),
                                   [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    # split: a constant standardizes to 0 on both sides
+    np.testing.assert_array_equal(NonNegativeScaler().fit_transform(X), np.zeros((2, 6)))
 
 
 def test_per_sample_zscore_then_shift():
@@ -122,7 +125,8 @@ def test_values_near_the_float_limits_give_finite_exact_output(options, extreme)
     unit[0, :], unit[1, :] = 1.0, -1.0  # both ends present
     with np.errstate(all="raise"):
         reference = NonNegativeScaler(**options).fit(unit)
-    if options.get("split_sign") and not options.get("per_sample_zscore") and extreme > 1e154:
+    splits = options.get("split_sign", "auto") in (True, "auto")  # the data is signed
+    if splits and not options.get("per_sample_zscore") and extreme > 1e154:
         with pytest.raises(ValueError, match="variance of feature 0 overflows"):
             NonNegativeScaler(**options).fit(unit * extreme)
         return
@@ -135,8 +139,10 @@ def test_values_near_the_float_limits_give_finite_exact_output(options, extreme)
 @pytest.mark.parametrize("per_sample_zscore", [False, True])
 def test_float32_extremes(per_sample_zscore):
     X = np.array([[-3e38, 0.0], [3e38, 1.0]], dtype=np.float32)
-    out = NonNegativeScaler(per_sample_zscore=per_sample_zscore).fit_transform(X)
-    assert out.dtype == np.float32 and np.isfinite(out).all()
+    for split_sign in ("auto", False):
+        out = NonNegativeScaler(per_sample_zscore=per_sample_zscore,
+                                split_sign=split_sign).fit_transform(X)
+        assert out.dtype == np.float32 and np.isfinite(out).all()
     if not per_sample_zscore:
         np.testing.assert_allclose(out, [[0, 0], [1, 1]])
 
@@ -179,3 +185,29 @@ def test_failed_partial_fit_changes_nothing():
     with pytest.raises(ValueError, match="variance"):
         scaler.partial_fit(np.array([[0.0, 1e300], [0.0, -1e300]]))
     assert pickle.dumps(scaler) == before
+
+
+def test_auto_split_sign_splits_signed_input_only():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 3))
+    signed = NonNegativeScaler().fit(X)
+    assert signed.split_sign_ and signed.transform(X).shape == (40, 6)
+    np.testing.assert_allclose(signed.transform(X),
+                               NonNegativeScaler(split_sign=True).fit(X).transform(X))
+    assert list(signed.get_feature_names_out()) == ["x0+", "x1+", "x2+", "x0-", "x1-", "x2-"]
+    nonnegative = NonNegativeScaler().fit(np.abs(X))
+    assert not nonnegative.split_sign_ and nonnegative.transform(X).shape == (40, 3)
+    # decided on the raw rows: a per-sample z-score of nonnegative images does not split
+    images = NonNegativeScaler(per_sample_zscore=True).fit(np.abs(X))
+    assert not images.split_sign_
+    assert not NonNegativeScaler(split_sign=False).fit(X).split_sign_
+    assert NonNegativeScaler(split_sign=True).fit(np.abs(X)).split_sign_
+
+
+def test_auto_split_sign_is_decided_by_the_first_partial_fit():
+    X = np.random.default_rng(4).normal(size=(30, 2))
+    scaler = NonNegativeScaler().partial_fit(np.abs(X[:10]))
+    scaler.partial_fit(X[10:])  # negative values later: still one output per feature
+    assert not scaler.split_sign_ and scaler.transform(X).shape == (30, 2)
+    assert scaler.transform(X).min() >= 0
+    assert NonNegativeScaler().fit(X).split_sign_  # fit starts over and decides again
