@@ -10,7 +10,9 @@ Only the width is set.  Both get the data a user would pass:
   stored sums (``alpha="auto"``).  With ``--unsplit``, also
   ``NonNegativeScaler(split_sign=False)`` (the former default, a shift to
   [0, 1] per column) on the same split and weights, and the paired gain of
-  the default over it.
+  the default over it; with ``--split``, likewise
+  ``NonNegativeScaler(split_sign=True)`` (what splitting would do to the
+  nonnegative sets, which the default leaves unsplit).
 * hpelm 1.0.10: ``StandardScaler`` then ``hpelm.ELM(d, k, classification="c")``
   with ``width`` ``"sigm"`` neurons, trained with ``elm.train(X, T, "c")``
   (its default tiny ridge ``50 eps``), class = argmax of its outputs.
@@ -27,6 +29,7 @@ Usage::
     python benchmarks/elm_vs_hpelm.py --data ../shared/data
     python benchmarks/elm_vs_hpelm.py --data ../shared/data --only covtype:2000 higgs:2000 --repeats 5
     python benchmarks/elm_vs_hpelm.py --data ../shared/data --unsplit
+    python benchmarks/elm_vs_hpelm.py --data ../shared/data --split --only digits:500 wine:50
 """
 import argparse
 import os
@@ -123,11 +126,9 @@ def _paired(a, b):
     return f"{diff.mean():+.2f} ± {error:.2f}"
 
 
-def _unsplit(mine, unsplit):
-    """The former default's accuracy and the default's paired gain over it ("" if not run)."""
-    if not unsplit:
-        return ""
-    accuracy = np.array([r["accuracy"] for r in unsplit])
+def _variant(mine, results):
+    """A scaler variant's accuracy and the default's paired gain over it."""
+    accuracy = np.array([r["accuracy"] for r in results])
     return f" {100 * accuracy.mean():>11.2f} {_paired(mine['accuracy'], accuracy):>17}"
 
 
@@ -148,24 +149,29 @@ def main():
                         help=f"repeats of every run (default per data set: {REPEATS})")
     parser.add_argument("--unsplit", action="store_true",
                         help="also fit NonNegativeScaler(split_sign=False), the former default")
+    parser.add_argument("--split", action="store_true",
+                        help="also fit NonNegativeScaler(split_sign=True)")
     args = parser.parse_args()
+    variants = {name: value for name, value, wanted in
+                (("unsplit", False, args.unsplit), ("split", True, args.split)) if wanted}
     warm_up()
     print(f"load average {os.getloadavg()[0]:.1f} at start; "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, cpus={os.cpu_count()}")
     print(f"{'data':<14} {'width':>6} {'rnnkit acc':>15} {'hpelm acc':>15} {'diff ± s.e.':>14} "
           f"{'rnnkit AUC':>10} {'hpelm AUC':>10} {'fit ratio':>9} {'alpha_ (median)':>15} "
-          f"{'n':>3}" + (f" {'unsplit acc':>11} {'default - unsplit':>17}" if args.unsplit else ""))
+          f"{'n':>3}" + "".join(f" {v + ' acc':>11} {'default - ' + v:>17}"
+                                for v in variants))
     for run in args.only:
         name, width = run.split(":")
         width = int(width)
-        results = {"rnnkit": [], "hpelm": [], "unsplit": []}
+        results = {"rnnkit": [], "hpelm": [], **{v: [] for v in variants}}
         repeats = args.repeats or REPEATS[name]
         for seed in range(repeats):
             X, y, Xt, yt = load(name, args.data, seed)
             results["rnnkit"].append(run_rnnkit(X, y, Xt, yt, width, seed))
             results["hpelm"].append(run_hpelm(X, y, Xt, yt, width, seed))
-            if args.unsplit:
-                results["unsplit"].append(run_rnnkit(X, y, Xt, yt, width, seed, False))
+            for variant, split_sign in variants.items():
+                results[variant].append(run_rnnkit(X, y, Xt, yt, width, seed, split_sign))
         mine, peer = ({k: np.array([r[k] for r in results[c]]) for k in results[c][0]}
                       for c in ("rnnkit", "hpelm"))
         print(f"{name:<14} {width:>6} "
@@ -174,8 +180,8 @@ def main():
               f"{_paired(mine['accuracy'], peer['accuracy']):>14} "
               f"{mine['auc'].mean():>10.4f} {peer['auc'].mean():>10.4f} "
               f"{mine['fit_time'].sum() / peer['fit_time'].sum():>9.2f} "
-              f"{np.median(mine['alpha']):>15.3g} {repeats:>3}" + _unsplit(mine, results["unsplit"]),
-              flush=True)
+              f"{np.median(mine['alpha']):>15.3g} {repeats:>3}"
+              + "".join(_variant(mine, results[v]) for v in variants), flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at end; accuracy: mean ± std over the "
           "repeats (new split where there is one, new weights); diff: mean paired difference "
           "rnnkit - hpelm and its standard error; fit ratio: total rnnkit fit time / total "
