@@ -256,38 +256,39 @@ def fit_one(run, path, args):
             model = make().fit(f["X"], y)
             seconds = time.perf_counter() - t0
             accuracy = float(np.mean(model.predict(f["X"][:200_000]) == y[:200_000]))
-    elif run == "dask-sync":
-        import dask
+    else:
         import dask.array as da
-
-        from rnnkit._threads import limit_threads
         rows = H5Rows(path, "X")
         X = da.from_array(rows, chunks=(args.block, rows.shape[1]))
         yd = da.from_array(y, chunks=args.block)
-        with dask.config.set(scheduler="synchronous"), limit_threads(1, 1):
-            make().fit(X[:20_000], yd[:20_000])  # warm-up of the Dask path
+        with _dask_scheduler(run) as client:
+            make().fit(X[:20_000], yd[:20_000])  # warm-up of the Dask path (on the workers)
             t0 = time.perf_counter()
             model = make().fit(X, yd)
             seconds = time.perf_counter() - t0
             accuracy = float(np.mean(model.predict(X[:200_000]).compute() == y[:200_000]))
-    else:
-        import dask.array as da
-        from distributed import Client, LocalCluster
-        n_workers = int(run.split("-")[1])
-        with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=40) as cluster, \
-                Client(cluster) as client:
-            rows = H5Rows(path, "X")
-            X = da.from_array(rows, chunks=(args.block, rows.shape[1]))
-            yd = da.from_array(y, chunks=args.block)
-            make().fit(X[:20_000], yd[:20_000])  # warm-up on the workers
-            t0 = time.perf_counter()
-            model = make().fit(X, yd)
-            seconds = time.perf_counter() - t0
-            accuracy = float(np.mean(model.predict(X[:200_000]).compute() == y[:200_000]))
-            worker_mb = sorted(client.run(_peak_mb).values())
+            if client is not None:
+                worker_mb = sorted(client.run(_peak_mb).values())
     return {"seconds": seconds, "client_mb": _peak_mb(), "worker_mb": worker_mb,
             "accuracy": accuracy, "coef": model.coef_[:50].tolist()}
+
+
+@contextlib.contextmanager
+def _dask_scheduler(run):
+    """Where a Dask run computes: ``dask-sync`` here on one thread (yields None),
+    ``dask-N`` on a ``LocalCluster`` of N single-threaded workers (yields its client)."""
+    if run == "dask-sync":
+        import dask
+
+        from rnnkit._threads import limit_threads
+        with dask.config.set(scheduler="synchronous"), limit_threads(1, 1):
+            yield None
+        return
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=int(run.split("-")[1]), threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=40) as cluster, \
+            Client(cluster) as client:
+        yield client
 
 
 def ceiling_fit(_, path, args):
