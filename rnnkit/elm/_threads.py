@@ -15,15 +15,22 @@ small to gain from threads always run on one thread, as scikit-learn's
 KMeans limits BLAS inside its loops, and a pass too short to measure
 decides by the size of its blocks.
 
-Factorizations (the readout's Cholesky, the encoders' solves) run on one
-thread whatever their size: OpenBLAS's threaded Cholesky synchronizes its
-threads at every step, which on a busy machine made it slower than one
-thread at every width tried, and the solve is a small part of a fit.
+Factorizations synchronize their threads at every step: next to a busy
+process OpenBLAS's threaded Cholesky and tridiagonalization ran 1.25-3x
+slower than one thread, on a quiet two-CPU machine 1.7-2.2x faster (orders
+3,000 and 6,000).  The readout's solve (:func:`factorization_threads`) runs
+factorizations of less than a second on one thread and, for larger ones,
+first times a probe both ways (a few tens of milliseconds) and keeps the default threads
+only if they run it clearly faster (matrix-vector products, the kind of
+call whose thread joins a busy process delays); the encoders' solves, a
+small part of their fits, run on one thread.
 """
 import time
 from contextlib import nullcontext
 
-from .._threads import limit_threads
+import numpy as np
+
+from .._threads import available_threads, limit_threads
 
 #: Floating-point operations per block below which a block runs on one thread
 #: (a few milliseconds of work: less than waking a thread on a busy machine).
@@ -35,6 +42,22 @@ SHARED_BLOCK = 2e9
 TIMED_BLOCKS = 2
 #: Passes of at least this many blocks time both settings.
 MEASURED_PASS = 2 * TIMED_BLOCKS + 3
+#: One-thread speed of a Cholesky factorization and of a tridiagonalization
+#: (about 35 and 9 GFLOP/s on the two-CPU machine of the benchmarks; the
+#: tridiagonalization is half matrix-vector products, bound by memory).
+CHOLESKY_FLOPS_PER_S = 3.5e10
+TRIDIAGONAL_FLOPS_PER_S = 9e9
+#: Factorizations expected to take less than this on one thread run on one
+#: thread (the probe costs about 0.1 s).
+PROBED_SECONDS = 1.0
+#: Probe: matrix-vector products with a matrix of this order (8 MB, bound by
+#: memory and joined after every call, as the tridiagonalization's are) ...
+PROBE_ORDER = 1000
+#: ... this many per timing.
+PROBE_PRODUCTS = 60
+#: The default threads factorize when they run the probe this much faster
+#: (quiet two-CPU machine: 1.5-2.0; next to a busy process: 0.8-1.1).
+THREADED_GAIN = 1.35
 
 
 def threaded_map(work, blocks, flops_per_block, n_blocks):
@@ -119,3 +142,54 @@ def single_thread():
     limit is restored when the last of them leaves.
     """
     return limit_threads(1, 1)
+
+
+def factorization_seconds(order, kind, count=1):
+    """Rough one-thread seconds of ``count`` factorizations of a symmetric matrix.
+
+    Parameters
+    ----------
+    order : int
+    kind : {"cholesky", "tridiagonal"}
+    count : int, default=1
+    """
+    if kind == "cholesky":
+        return count * order ** 3 / 3 / CHOLESKY_FLOPS_PER_S
+    return count * 4 * order ** 3 / 3 / TRIDIAGONAL_FLOPS_PER_S
+
+
+def factorization_threads(seconds):
+    """Thread setting for factorizations of about ``seconds`` on one thread (a context manager).
+
+    One thread (:func:`single_thread`) below :data:`PROBED_SECONDS`, when the
+    caller allows one thread only, or when the default threads do not run a
+    probe (:data:`PROBE_PRODUCTS` matrix-vector products, timed three times
+    each way, alternately) at least :data:`THREADED_GAIN` times faster than
+    one thread (a busy machine); else the default threads.
+
+    Parameters
+    ----------
+    seconds : float
+        Expected one-thread time (:func:`factorization_seconds`).
+    """
+    if seconds < PROBED_SECONDS or available_threads() < 2:
+        return single_thread()
+    timed = _probe_seconds()
+    return nullcontext() if timed[True] >= THREADED_GAIN * timed[False] else single_thread()
+
+
+def _probe_seconds():
+    """Best time of the probe with one thread (key True) and the default threads (False)."""
+    rng = np.random.default_rng(0)
+    a = rng.random((PROBE_ORDER, PROBE_ORDER))
+    x = rng.random(PROBE_ORDER)
+    out = np.empty(PROBE_ORDER)
+    np.dot(a, x, out=out)  # wakes the default thread pool
+    seconds = {True: float("inf"), False: float("inf")}
+    for single in (False, True) * 3:
+        with single_thread() if single else nullcontext():
+            t0 = time.perf_counter()
+            for _ in range(PROBE_PRODUCTS):
+                np.dot(a, x, out=out)
+            seconds[single] = min(seconds[single], time.perf_counter() - t0)
+    return seconds

@@ -16,7 +16,6 @@ from ._compact import CompactMixin
 from ._passes import map_rows, readout_pass
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
-from ._threads import single_thread
 from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
                             max_preactivations, scale_to_max)
 from .readout import SOLVERS, GramAccumulator
@@ -579,12 +578,8 @@ def _check_y_given(estimator, y):
 
 def _readout(estimator, accumulator):
     """The accumulator's :class:`~rnnkit.elm.readout.Readout` for the estimator's settings."""
-    # Factorizations run on one thread: OpenBLAS's threaded Cholesky
-    # synchronizes its threads at every step and runs slower than one thread
-    # on a busy machine (benchmarks/README.md).
-    with single_thread():
-        return accumulator.readout(estimator.alpha, estimator.solver, estimator.alphas,
-                                   estimator.cv, log=estimator._log)
+    return accumulator.readout(estimator.alpha, estimator.solver, estimator.alphas,
+                               estimator.cv, log=estimator._log)
 
 
 def _cv_results(estimator, accumulator):

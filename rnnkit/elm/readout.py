@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 from scipy.linalg import blas, eigh, lapack
 
+from ._threads import factorization_seconds, factorization_threads
 from .ridge_path import RidgePath, gcv_scores
 
 SOLVERS = ("cholesky", "pinv")
@@ -289,6 +290,23 @@ class GramAccumulator:
             return self._solve(request).coef
 
     def _solve(self, request):
+        # threaded factorizations only where they pay (rnnkit.elm._threads)
+        with factorization_threads(self._factorization_seconds(request)):
+            return self._solve_unguarded(request)
+
+    def _factorization_seconds(self, request):
+        """Rough one-thread time of the factorizations ``request`` needs."""
+        order = self.phi.shape[0]
+        if request[0] == "fixed":  # a Cholesky, unless the tridiagonalization is held
+            return 0.0 if self._path is not None else factorization_seconds(order, "cholesky")
+        if request[0] == "pinv":  # an eigendecomposition: at least a tridiagonalization
+            return factorization_seconds(order, "tridiagonal")
+        cv = request[2]  # GCV: one tridiagonalization (unless held); k-fold: one per fold
+        if cv is None:
+            return 0.0 if self._path is not None else factorization_seconds(order, "tridiagonal")
+        return factorization_seconds(order, "tridiagonal", cv)
+
+    def _solve_unguarded(self, request):
         self._sync_folds()
         kind = request[0]
         if kind == "pinv":

@@ -4,12 +4,14 @@ import time
 import numba
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from rnnkit import RNNELMClassifier
 from rnnkit.elm import _threads
-from rnnkit.elm._threads import (MEASURED_PASS, SHARED_BLOCK, SMALL_BLOCK, block_flops,
-                                 single_thread, threaded_map)
+from rnnkit.elm import readout as readout_module
+from rnnkit.elm._threads import (MEASURED_PASS, SHARED_BLOCK, SMALL_BLOCK, PROBED_SECONDS,
+                                 block_flops, factorization_seconds, factorization_threads, single_thread,
+                                 threaded_map)
 
 
 def _blas_threads():
@@ -113,17 +115,17 @@ def test_block_flops():
         2 * 10 * 4 * 5 + 2 * 10 * 6 * 7 + 2 * 10 * 7 * 2 + 10 * 7 * 7
 
 
-def test_the_readout_solve_runs_on_one_thread(two_threads, monkeypatch):
+def test_a_small_readout_solve_runs_on_one_thread(two_threads, monkeypatch):
     from rnnkit.elm.readout import GramAccumulator
 
-    solve = GramAccumulator._solve
+    solve = GramAccumulator._solve_unguarded
     threads = []
 
     def recording(self, *args, **kwargs):
         threads.append(_blas_threads())
         return solve(self, *args, **kwargs)
 
-    monkeypatch.setattr(GramAccumulator, "_solve", recording)
+    monkeypatch.setattr(GramAccumulator, "_solve_unguarded", recording)
     rng = np.random.default_rng(0)
     X, y = rng.random((300, 5)), rng.integers(0, 3, 300)
     clf = RNNELMClassifier(20, random_state=0).fit(X, y)
@@ -165,3 +167,67 @@ def test_zeta_runs_small_arrays_on_one_thread_with_the_same_values(two_threads, 
     small = gnetwork.zeta(x[:100])
     np.testing.assert_array_equal(small, whole[:100])
     assert threads == [numba.get_num_threads(), 1]
+
+
+def _threads_inside(context):
+    with context:
+        return numba.get_num_threads(), _blas_threads()
+
+
+def test_short_factorizations_run_on_one_thread(two_threads, monkeypatch):
+    monkeypatch.setattr(_threads, "_probe_seconds", lambda: pytest.fail("probed"))
+    assert _threads_inside(factorization_threads(PROBED_SECONDS / 2)) == (1, 1)
+
+
+@pytest.mark.parametrize("single, default, threaded", [(1.0, 0.5, True), (1.0, 0.9, False),
+                                                       (1.0, 2.0, False)])
+def test_large_factorizations_keep_threads_only_if_the_probe_gains(two_threads, monkeypatch,
+                                                                  single, default, threaded):
+    monkeypatch.setattr(_threads, "_probe_seconds", lambda: {True: single, False: default})
+    before = (numba.get_num_threads(), _blas_threads())
+    inside = _threads_inside(factorization_threads(PROBED_SECONDS))
+    assert inside == (before if threaded else (1, 1))
+    assert (numba.get_num_threads(), _blas_threads()) == before
+
+
+def test_factorizations_respect_an_outer_limit(two_threads, monkeypatch):
+    monkeypatch.setattr(_threads, "_probe_seconds", lambda: {True: 1.0, False: 0.1})
+    with threadpool_limits(1):
+        assert _threads_inside(factorization_threads(10 * PROBED_SECONDS))[1] == 1
+
+
+def test_the_probe_times_both_settings(two_threads):
+    seconds = _threads._probe_seconds()
+    assert set(seconds) == {True, False}
+    assert all(0 < s < 10 for s in seconds.values())
+
+
+def test_factorization_seconds_grow_with_the_cube_of_the_order():
+    assert factorization_seconds(2000, "cholesky") == pytest.approx(
+        8 * factorization_seconds(1000, "cholesky"))
+    # a tridiagonalization is four Cholesky factorizations of work, at a lower speed
+    assert factorization_seconds(1000, "tridiagonal") > 4 * factorization_seconds(1000, "cholesky")
+    assert factorization_seconds(1000, "tridiagonal", 5) == pytest.approx(
+        5 * factorization_seconds(1000, "tridiagonal"))
+
+
+def test_the_readout_solve_asks_for_the_threads_of_its_work(monkeypatch):
+    asked = []
+
+    def spy(seconds):
+        asked.append(seconds)
+        return single_thread()
+
+    monkeypatch.setattr(readout_module, "factorization_threads", spy)
+    rng = np.random.default_rng(0)
+    X, y = rng.random((200, 5)), np.arange(200) % 3
+    clf = RNNELMClassifier(37, random_state=0).fit(X, y)
+    clf.coef_
+    clf.predict(X[:5])
+    # GCV: one tridiagonalization, solved once and kept for predictions
+    assert asked == [pytest.approx(factorization_seconds(37, "tridiagonal"))]
+    clf.set_params(alpha=1e-3).coef_  # solved in the tridiagonal basis held: nothing to factorize
+    assert asked[1:] == [0.0]
+    fixed = RNNELMClassifier(37, alpha=1e-3, random_state=0).fit(X, y)
+    fixed.coef_
+    assert asked[2:] == [pytest.approx(factorization_seconds(37, "cholesky"))]
