@@ -56,8 +56,9 @@ PROBE_ORDER = 1000
 #: ... this many per timing.
 PROBE_PRODUCTS = 60
 #: The default threads factorize when they run the probe this much faster
-#: (quiet two-CPU machine: 1.5-2.0; next to a busy process: 0.8-1.1).
-THREADED_GAIN = 1.35
+#: (quiet two-CPU machine: 1.3-2.0, the lowest right after a long threaded
+#: factorization; next to a busy process: 0.8-1.1).
+THREADED_GAIN = 1.2
 
 
 def threaded_map(work, blocks, flops_per_block, n_blocks):
@@ -163,7 +164,7 @@ def factorization_threads(seconds):
 
     One thread (:func:`single_thread`) below :data:`PROBED_SECONDS`, when the
     caller allows one thread only, or when the default threads do not run a
-    probe (:data:`PROBE_PRODUCTS` matrix-vector products, timed three times
+    probe (:data:`PROBE_PRODUCTS` matrix-vector products, timed four times
     each way, alternately) at least :data:`THREADED_GAIN` times faster than
     one thread (a busy machine); else the default threads.
 
@@ -186,7 +187,7 @@ def _probe_seconds():
     out = np.empty(PROBE_ORDER)
     np.dot(a, x, out=out)  # wakes the default thread pool
     seconds = {True: float("inf"), False: float("inf")}
-    for single in (False, True) * 3:
+    for single in (False, True) * 4:
         with single_thread() if single else nullcontext():
             t0 = time.perf_counter()
             for _ in range(PROBE_PRODUCTS):
