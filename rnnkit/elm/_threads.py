@@ -16,11 +16,11 @@ KMeans limits BLAS inside its loops, and a pass too short to measure
 decides by the size of its blocks.
 
 Factorizations synchronize their threads at every step: next to a busy
-process OpenBLAS's threaded Cholesky and tridiagonalization ran 1.25-3x
+process OpenBLAS's threaded Cholesky and tridiagonalization ran 1.25-1.7x
 slower than one thread, on a quiet two-CPU machine 1.7-2.2x faster (orders
 3,000 and 6,000).  The readout's solve (:func:`factorization_threads`) runs
 factorizations of less than a second on one thread and, for larger ones,
-first times a probe both ways (a few tens of milliseconds) and keeps the default threads
+first times a probe both ways (about 0.1 s) and keeps the default threads
 only if they run it clearly faster (matrix-vector products, the kind of
 call whose thread joins a busy process delays); the encoders' solves, a
 small part of their fits, run on one thread.
