@@ -9,9 +9,9 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from rnnkit import RNNELMClassifier
 from rnnkit.elm import _threads
 from rnnkit.elm import readout as readout_module
-from rnnkit.elm._threads import (MEASURED_PASS, SHARED_BLOCK, SMALL_BLOCK, PROBED_SECONDS,
-                                 block_flops, factorization_seconds, factorization_threads, single_thread,
-                                 threaded_map)
+from rnnkit.elm._threads import (MEASURED_PASS, PROBED_SECONDS, SHARED_BLOCK, SMALL_BLOCK,
+                                 block_flops, factorization_seconds, factorization_threads,
+                                 single_thread, threaded_map)
 
 
 def _blas_threads():
