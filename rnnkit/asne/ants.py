@@ -47,8 +47,8 @@ def march(colony, config, rng):
     ----------
     colony : Colony
     config : SearchConfig
-        Uses ``ants``, ``social``, ``jumps``, ``n_ants`` and
-        ``reversed_backward_social``.
+        Uses ``ants``, ``social``, ``jumps``, ``n_ants``,
+        ``reversed_backward_social`` and ``direct_inputs``.
     rng : numpy.random.Generator
 
     Returns
@@ -56,14 +56,35 @@ def march(colony, config, rng):
     Walk
     """
     if config.ants == "standard":
-        return standard_march(colony, config.n_ants, rng)
-    walk, chosen = explorer_march(colony, config.n_ants, rng, jumps=config.jumps)
-    if config.social in ("forward", "both"):
-        forward_social_march(colony, walk, chosen, max(1, config.n_ants // 2), rng, config.jumps)
-    if config.social in ("backward", "both"):
-        backward_social_march(colony, walk, chosen, max(1, config.n_ants // 2), rng,
-                              config.jumps, reversed_lines=config.reversed_backward_social)
+        walk = standard_march(colony, config.n_ants, rng)
+    else:
+        walk, chosen = explorer_march(colony, config.n_ants, rng, jumps=config.jumps)
+        if config.social in ("forward", "both"):
+            forward_social_march(colony, walk, chosen, max(1, config.n_ants // 2), rng,
+                                 config.jumps)
+        if config.social in ("backward", "both"):
+            backward_social_march(colony, walk, chosen, max(1, config.n_ants // 2), rng,
+                                  config.jumps, reversed_lines=config.reversed_backward_social)
+    if config.direct_inputs:
+        add_direct_lines(colony, walk)
     return walk
+
+
+def add_direct_lines(colony, walk):
+    """Add the forward line from every input to every output to ``walk``.
+
+    Every candidate then sees every input column and has a linear path
+    from it to the prediction (with linear input and output cells, ``y =
+    sum_i w_i x_i + b`` plus the hidden paths), so "repeat the last value"
+    is in reach whichever inputs the ants chose.
+    """
+    seen = np.zeros(colony.n_nodes, bool)
+    seen[walk.visited] = True
+    for v in range(colony.n_inputs):
+        walk.visit(v, seen)
+        for o in colony.output_nodes:
+            walk.visit(o, seen)
+            walk.add(colony.line_id[v, o, 0], v, o, 0)
 
 
 def pick(tau, rng):

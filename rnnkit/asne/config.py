@@ -51,6 +51,7 @@ class SearchConfig:
     jumps: bool = False
     forward_bias: bool = True
     io_cells: str = "sampled"          # or "simple", "linear"
+    direct_inputs: bool = False         # every input has a forward line to every output
     max_retries: int = 1000
     # pheromones
     reward: str = "regularized"

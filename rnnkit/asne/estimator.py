@@ -20,12 +20,13 @@ from .search import ASNESearch, data_fingerprint
 AUTO_DEFAULTS = {
     "extended": dict(hidden_layers=2, ants="explorer", social="both", jumps=True,
                      lamarckian="elite", inherit="all", new_weights="uniform",
-                     evaluate_initial=True, io_cells="linear", learning_rate=0.1,
-                     scale="minmax", segment_length=240, refine_epochs="search"),
+                     evaluate_initial=True, io_cells="linear", direct_inputs=True,
+                     learning_rate=0.1, scale="minmax", segment_length=240,
+                     refine_epochs="search"),
     "spec": dict(hidden_layers=3, ants="standard", social=None, jumps=False, lamarckian=None,
                  inherit="edges", new_weights="uniform", evaluate_initial=False,
-                 io_cells="sampled", learning_rate=0.001, scale=None, segment_length=None,
-                 refine_epochs=0),
+                 io_cells="sampled", direct_inputs=False, learning_rate=0.001, scale=None,
+                 segment_length=None, refine_epochs=0),
 }
 """What each ``"auto"`` parameter means: ``"extended"`` mode, and the papers'
 modes (``"intended"``, ``"faithful"``)."""
@@ -117,6 +118,13 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         an input-to-output line a linear path: a network starts close to
         "repeat the last value" when it connects the target's own column
         to the output ("auto": "linear" in extended mode, else "sampled").
+    direct_inputs : bool or "auto", default="auto"
+        Beyond the papers: every candidate has a forward edge from every
+        input to every output besides the ants' paths, so it sees every
+        input column and (with linear input/output cells) has a linear
+        path from each; a march whose ants all missed the target's own
+        column can still "repeat the last value" ("auto": True in extended
+        mode, else False).
     learning_rate : float or "auto", default="auto"
         Step of the Nesterov SGD trainer ("auto": 0.1 in extended mode,
         the paper's 0.001 otherwise).
@@ -225,6 +233,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         "new_weights": [StrOptions({*NEW_WEIGHTS, "auto"})],
         "evaluate_initial": ["boolean", StrOptions({"auto"})],
         "io_cells": [StrOptions({*IO_CELLS, "auto"})],
+        "direct_inputs": ["boolean", StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "scale": [StrOptions({"minmax", "auto"}), None],
@@ -248,10 +257,10 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                  social="auto", jumps="auto", forward_bias=True, reward="regularized",
                  deposit=0.03, evaporation=0.05, weight_reg=0.0, weight_norm="l2",
                  lamarckian="auto", lamarckian_alpha=0.5, inherit="auto", new_weights="auto",
-                 evaluate_initial="auto", io_cells="auto", learning_rate="auto",
-                 momentum=0.9, scale="auto", segment_length="auto", refine_epochs="auto",
-                 mode="extended", switches=None, validation_fraction=0.2, n_jobs=1,
-                 checkpoint=None, checkpoint_every=10, trainer=None, predictor=None,
+                 evaluate_initial="auto", io_cells="auto", direct_inputs="auto",
+                 learning_rate="auto", momentum=0.9, scale="auto", segment_length="auto",
+                 refine_epochs="auto", mode="extended", switches=None, validation_fraction=0.2,
+                 n_jobs=1, checkpoint=None, checkpoint_every=10, trainer=None, predictor=None,
                  random_state=None, verbose=0):
         self.n_ants = n_ants
         self.n_candidates = n_candidates
@@ -275,6 +284,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         self.new_weights = new_weights
         self.evaluate_initial = evaluate_initial
         self.io_cells = io_cells
+        self.direct_inputs = direct_inputs
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.scale = scale
@@ -448,7 +458,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             hidden_nodes=n_features if self.hidden_nodes is None else self.hidden_nodes,
             max_recurrent_depth=self.max_recurrent_depth, n_ants=self.n_ants,
             ants=opts["ants"], social=opts["social"], jumps=bool(opts["jumps"]),
-            forward_bias=bool(self.forward_bias), io_cells=opts["io_cells"], reward=self.reward,
+            forward_bias=bool(self.forward_bias), io_cells=opts["io_cells"],
+            direct_inputs=bool(opts["direct_inputs"]), reward=self.reward,
             deposit=self.deposit, evaporation=self.evaporation, weight_reg=self.weight_reg,
             weight_norm=self.weight_norm, lamarckian=opts["lamarckian"],
             lamarckian_alpha=self.lamarckian_alpha, inherit=opts["inherit"],

@@ -106,3 +106,20 @@ def test_social_ants_without_hidden_layers():
         walk = march(c, cfg, np.random.default_rng(0))
         assert all(d >= c.n_inputs for s, d, k in walk.edges.values())  # nothing into an input
         assert build_genome(c, walk, np.random.default_rng(0)).reaches_output()
+
+
+@pytest.mark.parametrize("ants", ["standard", "explorer"])
+def test_direct_inputs_reach_every_output(ants):
+    c = Colony(6, 2, 4, 2, 3, random_state=0)
+    social = "both" if ants == "explorer" else None
+    cfg = make_config("intended", ants=ants, social=social, n_ants=1, direct_inputs=True)
+    walk = march(c, cfg, np.random.default_rng(0))
+    direct = {(s, d) for s, d, k in walk.edges.values() if k == 0 and s < c.n_inputs
+              and d in c.output_nodes}
+    assert direct == {(v, int(o)) for v in range(6) for o in c.output_nodes}
+    genome = build_genome(c, walk, np.random.default_rng(1))
+    assert genome.node_enabled[:6].all()  # one ant alone visits at most one input
+    # without the option the single ant leaves inputs out
+    plain = march(c, make_config("intended", ants=ants, social=social, n_ants=1),
+                  np.random.default_rng(0))
+    assert not build_genome(c, plain, np.random.default_rng(1)).node_enabled[:6].all()

@@ -112,7 +112,15 @@ def test_the_spec_modes_keep_the_papers_settings(task, mode):
     assert (c.ants, c.social, c.jumps, c.hidden_layers, c.lamarckian, c.inherit) == (
         "standard", None, False, 3, None, "edges")
     assert not est.search_.trainer_kwargs["evaluate_initial"]
+    assert not c.direct_inputs
     assert set(est.history_["stage"]) == {"search"}
+
+
+def test_every_candidate_sees_every_input_at_the_defaults(fitted):
+    assert fitted.search_.config.direct_inputs
+    for member in [fitted.best_network_, *fitted.population_]:
+        g = member.genome
+        assert g.node_enabled[:g.n_inputs].all()
 
 
 def test_explicit_parameters_override_the_mode(task):
