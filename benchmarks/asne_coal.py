@@ -22,7 +22,8 @@ Parts (``--skip`` any of them):
     budget's epochs divided by ``epochs`` per candidate: the default
     refinement trains the best network for the other half; with
     ``--refine-fraction`` that share of the budget), ``n_jobs`` and
-    ``random_state``, fitted on the raw files with ``validation_data``.
+    ``random_state`` (and any ``--set NAME=VALUE``, for choosing settings),
+    fitted on the raw files with ``validation_data``.
     The budget counts every epoch any network trains.
 ``fixed``
     The ten fixed networks (12 inputs -> 1 or 2 fully connected layers of
@@ -50,6 +51,7 @@ Usage::
         --seeds 0,1,2 --jobs 2 --skip throughput,speedup --save asne_coal.json]
 """
 import argparse
+import ast
 import json
 import os
 import sys
@@ -171,15 +173,30 @@ def search_settings(budget, epochs, refine_fraction):
     return (budget - refine) // epochs, refine
 
 
+def parse_settings(pairs):
+    """``["name=value", ...]`` -> dict; values read as Python literals, else strings."""
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--set needs NAME=VALUE, got {pair!r}")
+        try:
+            settings[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            settings[name] = value
+    return settings
+
+
 def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_fraction,
-                verbose):
+                verbose, settings=None):
     from rnnkit.asne import ASNERegressor
     runs = []
     for budget in budgets:
         n_candidates, refine = search_settings(budget, epochs, refine_fraction)
         for seed in seeds:
             est = ASNERegressor(n_candidates=n_candidates, epochs=epochs, refine_epochs=refine,
-                                n_jobs=jobs, random_state=seed, verbose=verbose)
+                                n_jobs=jobs, random_state=seed, verbose=verbose,
+                                **(settings or {}))
             t0 = time.perf_counter()
             est.fit(X_tr, y_tr, validation_data=(X_val, y_val))
             secs = time.perf_counter() - t0
@@ -267,6 +284,9 @@ def main(argv=None):
     p.add_argument("--refine-fraction", type=float, default=None,
                    help="share of each budget spent refining the best network at the end "
                    "(default: the estimator's, half)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="an ASNERegressor parameter of the searches, e.g. hidden_nodes=24 or "
+                   "direct_inputs=False (repeatable)")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--cells", default=",".join(CELLS), help="fixed networks' cell types")
     p.add_argument("--depths", default="1,2", help="fixed networks' layer counts")
@@ -288,16 +308,18 @@ def main(argv=None):
     X_tr, y_tr, X_val, y_val = ([X[i] for i in tr], [y[i] for i in tr],
                                 [X[i] for i in va], [y[i] for i in va])
     persist = persistence(X_val, y_val)
+    settings = parse_settings(a.set)
     print(f"coal: train burners {a.train}, validate {a.val}; budgets {budgets} epochs; "
-          f"seeds {seeds}; {a.jobs} workers; load average {os.getloadavg()[0]:.1f}", flush=True)
+          f"seeds {seeds}; {a.jobs} workers; search settings {settings or 'defaults'}; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
     out = {"train": a.train, "val": a.val, "budgets": budgets, "seeds": seeds,
-           "persistence": persist}
+           "persistence": persist, "settings": settings}
     if "defaults" not in skip:
         out["defaults"] = defaults_part(X, y, tr, va, a.jobs, seeds)
     searches = fixed = []
     if "search" not in skip:
         searches = search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs, epochs,
-                               a.refine_fraction, a.verbose)
+                               a.refine_fraction, a.verbose, settings)
     if "fixed" not in skip:
         fixed, unit = fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs,
                                  a.cells.split(","), [int(d) for d in a.depths.split(",")])
