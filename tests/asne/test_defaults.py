@@ -123,6 +123,20 @@ def test_every_candidate_sees_every_input_at_the_defaults(fitted):
         assert g.node_enabled[:g.n_inputs].all()
 
 
+def test_a_wide_input_keeps_the_targets_own_column(task):
+    # 28 noise columns before the two of the task: a march of 20 ants often leaves
+    # the target's own column out; the direct lines keep it in every candidate
+    X, y, X_test, y_test = task
+    rng = np.random.default_rng(1)
+    X, X_test = ([np.column_stack([rng.uniform(size=(len(x), 28)), x]) for x in series]
+                 for series in (X, X_test))
+    persistence = _mae([x[:, -1] for x in X_test], y_test)
+    errors = {d: _mae(ASNERegressor(n_candidates=6, epochs=3, random_state=0,
+                                    direct_inputs=d).fit(X, y).predict(X_test), y_test)
+              for d in (True, False)}
+    assert errors[True] < 0.35 * persistence < errors[False]
+
+
 def test_explicit_parameters_override_the_mode(task):
     X, y, _, _ = task
     est = ASNERegressor(n_candidates=2, epochs=1, random_state=0, mode="intended",
