@@ -144,11 +144,6 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         epochs from its trained values ("auto": ``n_candidates * epochs`` in
         extended mode, so the search spends half its epochs on candidates
         and half on its best network; 0 otherwise).
-    refine_rounds : int, default=1
-        Spread ``refine_epochs`` over this many stretches, one after each of
-        as many equal batches of candidates, so that later candidates inherit
-        the refined values of the best network (1: all at the end).  At most
-        ``n_candidates``.
     mode : {"extended", "intended", "faithful"}, default="extended"
         Defaults of the "auto" parameters, and the rules: the papers' (also
         in extended mode) or the reference code's (see
@@ -245,7 +240,6 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         "segment_length": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),
                            None],
         "refine_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
-        "refine_rounds": [Interval(Integral, 1, None, closed="left")],
         "mode": [StrOptions(set(MODES))],
         "switches": [dict, None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -265,9 +259,9 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                  lamarckian="auto", lamarckian_alpha=0.5, inherit="auto", new_weights="auto",
                  evaluate_initial="auto", io_cells="auto", direct_inputs="auto",
                  learning_rate="auto", momentum=0.9, scale="auto", segment_length="auto",
-                 refine_epochs="auto", refine_rounds=1, mode="extended", switches=None,
-                 validation_fraction=0.2, n_jobs=1, checkpoint=None, checkpoint_every=10,
-                 trainer=None, predictor=None, random_state=None, verbose=0):
+                 refine_epochs="auto", mode="extended", switches=None, validation_fraction=0.2,
+                 n_jobs=1, checkpoint=None, checkpoint_every=10, trainer=None, predictor=None,
+                 random_state=None, verbose=0):
         self.n_ants = n_ants
         self.n_candidates = n_candidates
         self.epochs = epochs
@@ -296,7 +290,6 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         self.scale = scale
         self.segment_length = segment_length
         self.refine_epochs = refine_epochs
-        self.refine_rounds = refine_rounds
         self.mode = mode
         self.switches = switches
         self.validation_fraction = validation_fraction
@@ -398,8 +391,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         search.run(X_tr, y_tr, X_val, y_val, int(self.n_candidates), n_jobs=n_jobs,
                    executor=executor, checkpoint=self.checkpoint,
                    checkpoint_every=int(self.checkpoint_every),
-                   worker_setup=worker_setup, refine_epochs=int(opts["refine_epochs"]),
-                   refine_rounds=int(self.refine_rounds))
+                   worker_setup=worker_setup, refine_epochs=int(opts["refine_epochs"]))
         if search.best is None:
             raise ValueError(
                 f"none of the {len(search.history)} candidates reached a finite validation "

@@ -240,7 +240,7 @@ class ASNESearch:
     # ------------------------------------------------------------ the loop
     def run(self, X_train, y_train, X_val, y_val, n_candidates, *, n_jobs=1, executor=None,
             checkpoint=None, checkpoint_every=10, mp_context="spawn", worker_setup=None,
-            refine_epochs=0, refine_rounds=1):
+            refine_epochs=0):
         """Search until ``n_candidates`` candidates have returned in total.
 
         Parameters
@@ -272,12 +272,6 @@ class ASNESearch:
             After the last candidate, train the best network this many more
             epochs from its trained values (one more history row, stage
             "refine"); it replaces the best if its validation MSE is lower.
-        refine_rounds : int, default=1
-            Split the candidates into this many equal batches and
-            ``refine_epochs`` into as many stretches: after each batch the
-            best network is trained one stretch further, so that later
-            candidates inherit its refined values (one "refine" row per
-            round).  Must not exceed ``n_candidates``.
 
         Returns
         -------
@@ -307,7 +301,10 @@ class ASNESearch:
                 self.save(checkpoint)
                 since_save = 0
 
-        phases = self._phases(n_candidates, refine_epochs, refine_rounds)
+        n_search = sum(h["stage"] == "search" for h in self.history)
+        phases = [(self.propose, n_candidates - n_search)]
+        if refine_epochs:
+            phases.append((lambda: self.propose_refinement(refine_epochs), 1))
 
         if executor is None and n_jobs == 1:
             for make, n in phases:
@@ -434,24 +431,6 @@ class ASNESearch:
         if cand.epochs is None:
             return self.trainer_kwargs
         return {**self.trainer_kwargs, "epochs": cand.epochs}
-
-    def _phases(self, n_candidates, refine_epochs, refine_rounds):
-        """``[(make_candidate, count), ...]`` still to run, rounds done skipped (resume)."""
-        rounds = int(refine_rounds) if refine_epochs else 1
-        if not 1 <= rounds <= max(n_candidates, 1):
-            raise ValueError(f"refine_rounds must be in [1, n_candidates={n_candidates}], "
-                             f"got {refine_rounds}")
-        n_search = sum(h["stage"] == "search" for h in self.history)
-        n_refined = sum(h["stage"] == "refine" for h in self.history)
-        stretches = np.diff(np.linspace(0, refine_epochs, rounds + 1).round().astype(int))
-        phases, done = [], n_search
-        for k in range(rounds):
-            end = n_candidates * (k + 1) // rounds
-            phases.append((self.propose, max(end - done, 0)))
-            done = max(done, end)
-            if refine_epochs and n_refined <= k:
-                phases.append((lambda e=int(stretches[k]): self.propose_refinement(e), 1))
-        return phases
 
     def _resolve_trainer(self):
         if self.trainer is not None:

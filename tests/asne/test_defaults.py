@@ -158,8 +158,6 @@ def test_explicit_parameters_override_the_mode(task):
     ("scale", "standard", "scale"),
     ("segment_length", 0, "segment_length"),
     ("refine_epochs", -1, "refine_epochs"),
-    ("refine_rounds", 0, "refine_rounds"),
-    ("refine_rounds", 3, "refine_rounds"),  # more rounds than the 2 candidates
     ("mode", "paper", "mode"),
 ])
 def test_bad_auto_parameters(task, name, value, match):

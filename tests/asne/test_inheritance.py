@@ -188,39 +188,6 @@ def test_elite_search_carries_training_over_and_refines(data):
     assert len(s.history) == 9
 
 
-def test_refine_rounds_interleave_refinements_with_candidate_batches(data):
-    s = _search(data, lamarckian="elite", inherit="all")
-    s.run(*data, 7, refine_epochs=8, refine_rounds=3)
-    h = s.history_arrays()
-    stages = list(h["stage"])
-    assert stages == ["search"] * 2 + ["refine"] + ["search"] * 2 + ["refine"] + \
-        ["search"] * 3 + ["refine"]
-    assert list(h["epochs"][h["stage"] == "refine"]) == [3, 2, 3]
-    assert h["epochs_spent"][-1] == 7 * 2 + 8
-    assert s.best.fitness == min(h["fitness"])
-    # candidates after a refinement inherit from the refined best network
-    assert h["n_inherited"][3] > 0
-
-
-def test_refine_rounds_resume_where_the_checkpoint_stopped(data, tmp_path):
-    whole = _search(data, lamarckian="elite", inherit="all")
-    whole.run(*data, 6, refine_epochs=4, refine_rounds=2)
-    path = tmp_path / "s.pkl"
-    part = _search(data, lamarckian="elite", inherit="all")
-    part.run(*data, 3, refine_epochs=2, refine_rounds=1, checkpoint=path)  # the first round
-    resumed = ASNESearch.load(path)
-    resumed.run(*data, 6, refine_epochs=4, refine_rounds=2)
-    for a, b in zip(whole.history, resumed.history):
-        assert (a["stage"], a["epochs"], a["fitness"]) == (b["stage"], b["epochs"], b["fitness"])
-    assert len(resumed.history) == len(whole.history) == 8
-
-
-@pytest.mark.parametrize("rounds", [0, 5])
-def test_refine_rounds_out_of_range(data, rounds):
-    with pytest.raises(ValueError, match="refine_rounds"):
-        _search(data).run(*data, 4, refine_epochs=4, refine_rounds=rounds)
-
-
 def test_refinement_continues_from_the_best_members_values(data):
     s = _search(data, lamarckian="elite", inherit="all")
     s.run(*data, 4)
