@@ -92,22 +92,26 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     weight_reg : float, default=0.0
         ``lambda`` of the L1/L2 regularized deposit.
     weight_norm : {"l1", "l2"}, default="l2"
-    lamarckian : {None, "copy", "constant", "fitness", "elite", "auto"}, default="auto"
+    lamarckian : {None, "copy", "constant", "fitness", "elite", "best", "auto"}, default="auto"
         Weight inheritance.  "copy", "constant" and "fitness" keep colony
         weights (copy the trained weights, or blend them in with a constant
         ``lamarckian_alpha`` or a fitness-based alpha) that new RNNs start
         from; "elite" (beyond the papers) starts every edge and cell from the
         best population member that has it, so a structure trained before
-        goes on training.  "auto": "elite" in extended mode, else None.
+        goes on training; "best" takes them from the best member only (the
+        rest from the colony or new).  "auto": "elite" in extended mode,
+        else None.
     lamarckian_alpha : float, default=0.5
     inherit : {"edges", "all", "auto"}, default="auto"
         What is inherited: edge weights only (the papers), or cell
         parameters too, kept per node and cell type ("auto": "all" in
         extended mode).
-    new_weights : {"uniform", "normal", "auto"}, default="auto"
+    new_weights : {"uniform", "normal", "zero", "auto"}, default="auto"
         Parameters not inherited start from U(-0.5, 0.5), or from a normal
         distribution with the mean and standard deviation of the inherited
-        ones (EXAMM's rule for new components).  "auto": "uniform".
+        ones (EXAMM's rule for new components), or (new edges only, once
+        something is inherited) from zero, so that a new edge does not
+        change what the inherited network computes.  "auto": "uniform".
     evaluate_initial : bool or "auto", default="auto"
         Let a candidate's start values compete with its trained epochs for
         the best validation error, so an inherited network never comes back

@@ -92,11 +92,12 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
         them compete for the best (the reference's
         ``backpropagate_stochastic`` does; the paper does not say so).
         ``history`` still has one row per epoch.
-    new_weights : {"uniform", "normal"}, default="uniform"
+    new_weights : {"uniform", "normal", "zero"}, default="uniform"
         How parameters without a start value are drawn: U(-0.5, 0.5), or
         from a normal distribution with the mean and standard deviation of
         the given start values (EXAMM's rule for new components; uniform
-        while fewer than two are given).
+        while fewer than two are given), or, for edge weights when some
+        start value is given, zero (cell parameters still uniform).
 
     Returns
     -------
@@ -192,9 +193,10 @@ def initial_params(genome, graph, rng, new_weights="uniform"):
     genome : Genome
     graph : CompiledGraph
     rng : numpy.random.Generator
-    new_weights : {"uniform", "normal"}, default="uniform"
+    new_weights : {"uniform", "normal", "zero"}, default="uniform"
         Draw the parameters without a start value from U(-0.5, 0.5), or from
-        N(mean, sd) of the start values that are given (EXAMM).
+        N(mean, sd) of the start values that are given (EXAMM), or set the
+        edge weights among them to zero when any start value is given.
 
     Returns
     -------
