@@ -99,8 +99,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         from; "elite" (beyond the papers) starts every edge and cell from the
         best population member that has it, so a structure trained before
         goes on training; "best" takes them from the best member only (the
-        rest from the colony or new).  "auto": "elite" in extended mode,
-        else None.
+        others start new).  "auto": "elite" in extended mode, else None.
     lamarckian_alpha : float, default=0.5
     inherit : {"edges", "all", "auto"}, default="auto"
         What is inherited: edge weights only (the papers), or cell
