@@ -39,6 +39,12 @@ class Walk:
     def add(self, line, src, dst, skip):
         self.edges.setdefault(int(line), (int(src), int(dst), int(skip)))
 
+    def visited_mask(self, n_nodes):
+        """Boolean mask of shape (n_nodes,), True at the visited nodes (for :meth:`visit`)."""
+        seen = np.zeros(n_nodes, bool)
+        seen[self.visited] = True
+        return seen
+
 
 def march(colony, config, rng):
     """Send ``config.n_ants`` ants through the colony.
@@ -78,8 +84,7 @@ def add_direct_lines(colony, walk):
     sum_i w_i x_i + b`` plus the hidden paths), so "repeat the last value"
     is in reach whichever inputs the ants chose.
     """
-    seen = np.zeros(colony.n_nodes, bool)
-    seen[walk.visited] = True
+    seen = walk.visited_mask(colony.n_nodes)
     for v in range(colony.n_inputs):
         walk.visit(v, seen)
         for o in colony.output_nodes:
@@ -163,7 +168,7 @@ def forward_social_march(colony, walk, chosen, n_ants, rng, jumps=False):
     starts = np.flatnonzero(chosen[: colony.n_inputs])
     if len(social) == 0 or len(starts) == 0:
         return walk
-    seen = np.zeros(colony.n_nodes, bool); seen[walk.visited] = True
+    seen = walk.visited_mask(colony.n_nodes)
     src, dst = colony.line_src[social], colony.line_dst[social]
     dst_layer = colony.node_layer[dst]
     n_out = colony.output_layer
@@ -191,7 +196,7 @@ def backward_social_march(colony, walk, chosen, n_ants, rng, jumps=False, revers
     social = _social_lines(colony, chosen)
     if len(social) == 0 or colony.hidden_layers == 0:  # no hidden layer to go back to
         return walk
-    seen = np.zeros(colony.n_nodes, bool); seen[walk.visited] = True
+    seen = walk.visited_mask(colony.n_nodes)
     src, dst = colony.line_src[social], colony.line_dst[social]
     layer = colony.node_layer
     L = colony.hidden_layers
