@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from .kernels.updates import BAD_GRADIENT, OVERFLOW, adam_steps, sgd_steps
+
 __all__ = [
     "Adam", "SGD", "make_optimizer", "OPTIMIZERS", "rescale_gradients",
     "global_norm", "clip_weights", "nesterov_step", "init_weight", "INIT_SCHEMES",
@@ -26,15 +28,16 @@ __all__ = [
 class BaseOptimizer:
     """Common interface: ``update_params(params, grads)`` in place.
 
-    An update is all or nothing: subclasses compute every new value (moments
-    and parameters) first; if a gradient or a new value is NaN or infinite
-    (an overflow), :class:`FloatingPointError` is raised and neither the
-    parameters nor the optimizer's state change, so training can go on
-    from where it was.
+    An update is all or nothing: every array's step is checked first (one
+    compiled pass each, :mod:`rnnkit.kernels.updates`); if a gradient or a
+    new value is NaN or infinite (an overflow), :class:`FloatingPointError`
+    is raised and neither the parameters nor the optimizer's state change,
+    so training can go on from where it was.
 
     Parameters
     ----------
     params : list of ndarray
+        C-contiguous float arrays, updated in place.
     learning_rate : float
     """
 
@@ -51,27 +54,48 @@ class BaseOptimizer:
             If a gradient or an updated value is not finite; nothing is
             changed then.
         """
-        for i, g in enumerate(grads):
-            if not np.isfinite(g).all():
-                raise FloatingPointError(
-                    f"gradient {i} (shape {np.shape(g)}) contains NaN or "
-                    "infinity; the update was not applied"
-                )
-        with np.errstate(over="ignore", invalid="ignore"):
-            updates = self._updates(params, grads, self.t + 1)
-        for target, value in updates:
-            if not np.isfinite(value).all():
-                raise FloatingPointError(
-                    f"{type(self).__name__}'s update overflowed (an array of "
-                    f"shape {target.shape} would hold NaN or infinity); the "
-                    "update was not applied"
-                )
-        for target, value in updates:
-            target[...] = value
+        views = self._flat_views(params)
+        gs = tuple(_flat(np.ascontiguousarray(g, dtype=p.dtype)) for p, g in zip(params, grads))
+        status, i = self._steps(views, gs, self.t + 1, False)
+        if status == BAD_GRADIENT:
+            raise FloatingPointError(
+                f"gradient {i} (shape {np.shape(grads[i])}) contains NaN or "
+                "infinity; the update was not applied"
+            )
+        if status == OVERFLOW:
+            raise FloatingPointError(
+                f"{type(self).__name__}'s update overflowed (an array of "
+                f"shape {params[i].shape} would hold NaN or infinity); the "
+                "update was not applied"
+            )
+        self._steps(views, gs, self.t + 1, True)
         self.t += 1
 
-    def _updates(self, params, grads, t):  # pragma: no cover - abstract
-        """``[(array, new value), ...]`` for step ``t``, nothing changed."""
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_views", None)  # views of the arrays: rebuilt on use
+        return state
+
+    def _flat_views(self, params):
+        """Flat views of ``params`` and of the state arrays, one tuple per
+        group, kept while the arrays stay the same objects."""
+        groups = [list(params)] + [list(g) for g in self._state_arrays()]
+        cached = self.__dict__.get("_views")
+        if cached is None or len(cached[0]) != len(groups) or any(
+                len(a) != len(b) or any(x is not y for x, y in zip(a, b))
+                for a, b in zip(cached[0], groups)):
+            cached = (groups, tuple(tuple(_flat(x) for x in g) for g in groups))
+            self._views = cached
+        return cached[1]
+
+    def _state_arrays(self):  # pragma: no cover - abstract
+        """The optimizer's state: lists of arrays shaped like the parameters."""
+        raise NotImplementedError
+
+    def _steps(self, views, gs, t, apply):  # pragma: no cover - abstract
+        """Check (or, ``apply``, make) step ``t``: ``views`` are the flat
+        parameters and state (:meth:`_flat_views`), ``gs`` the flat
+        gradients; returns ``(status, i)`` of :mod:`rnnkit.kernels.updates`."""
         raise NotImplementedError
 
 
@@ -98,21 +122,15 @@ class Adam(BaseOptimizer):
         self.ms = [np.zeros_like(p) for p in params]
         self.vs = [np.zeros_like(p) for p in params]
 
-    def _updates(self, params, grads, t):
+    def _state_arrays(self):
+        return [self.ms, self.vs]
+
+    def _steps(self, views, gs, t, apply):
+        ps, ms, vs = views
         b1, b2 = self.beta_1, self.beta_2
-        step = self.learning_rate / (1.0 - b1 ** t)
-        sqrt_c2 = math.sqrt(1.0 - b2 ** t)
-        out = []
-        for p, g, m, v in zip(params, grads, self.ms, self.vs):
-            m_new = b1 * m
-            m_new += (1.0 - b1) * g
-            v_new = b2 * v
-            v_new += (1.0 - b2) * (g * g)
-            denom = np.sqrt(v_new)
-            denom /= sqrt_c2
-            denom += self.epsilon
-            out += [(m, m_new), (v, v_new), (p, p - step * m_new / denom)]
-        return out
+        coef = np.array([b1, 1.0 - b1, b2, 1.0 - b2, self.learning_rate / (1.0 - b1 ** t),
+                         math.sqrt(1.0 - b2 ** t), self.epsilon], dtype=ps[0].dtype)
+        return adam_steps(ps, gs, ms, vs, coef, apply)
 
 
 class SGD(BaseOptimizer):
@@ -134,18 +152,13 @@ class SGD(BaseOptimizer):
         self.nesterov = nesterov
         self.velocities = [np.zeros_like(p) for p in params]
 
-    def _updates(self, params, grads, t):
-        lr, mu = self.learning_rate, self.momentum
-        out = []
-        for p, g, v in zip(params, grads, self.velocities):
-            if mu == 0:
-                out.append((p, p - lr * g))
-                continue
-            v_new = mu * v
-            v_new += g
-            step = lr * (g + mu * v_new) if self.nesterov else lr * v_new
-            out += [(v, v_new), (p, p - step)]
-        return out
+    def _state_arrays(self):
+        return [self.velocities]
+
+    def _steps(self, views, gs, t, apply):
+        ps, vels = views
+        coef = np.array([self.learning_rate, self.momentum], dtype=ps[0].dtype)
+        return sgd_steps(ps, gs, vels, coef, self.nesterov, apply)
 
 
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}
@@ -266,3 +279,10 @@ def init_weight(scheme, shape, fan_in, fan_out, rng, dtype=np.float64):
 
 
 INIT_SCHEMES = ("uniform", "glorot_uniform", "orthogonal", "zeros")
+
+
+def _flat(a):
+    """A 1-D view of the C-contiguous array ``a``."""
+    if not a.flags.c_contiguous:
+        raise ValueError(f"optimizers need C-contiguous arrays, got one of shape {a.shape}")
+    return a.reshape(-1)

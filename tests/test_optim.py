@@ -125,3 +125,25 @@ def test_non_finite_update_changes_nothing(name, dtype):
     ref.update_params(ref_w, [x.copy() for x in g])
     for a, b in zip(w, ref_w):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_pickled_optimizer_updates_its_own_arrays(name):
+    # the optimizer keeps flat views of the arrays it last updated; a copy
+    # (pickle) must rebuild them on its own arrays, and new parameter arrays
+    # must be picked up
+    import pickle
+    w = [np.ones(3), np.ones((2, 2))]
+    opt = make_optimizer(name, w, 0.1)
+    g = [np.full(3, 0.5), np.full((2, 2), -0.5)]
+    opt.update_params(w, g)
+    w2, opt2 = pickle.loads(pickle.dumps((w, opt)))
+    opt2.update_params(w2, g)
+    opt.update_params(w, g)
+    for a, b in zip(w, w2):
+        np.testing.assert_array_equal(a, b)
+    w3 = [p.copy() for p in w]
+    opt.update_params(w3, g)
+    assert not np.array_equal(w3[0], w[0])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        opt.update_params([np.ones((3, 2))[:, 0], w3[1]], g)
