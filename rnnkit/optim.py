@@ -28,11 +28,11 @@ __all__ = [
 class BaseOptimizer:
     """Common interface: ``update_params(params, grads)`` in place.
 
-    An update is all or nothing: every array's step is checked first (one
-    compiled pass each, :mod:`rnnkit.kernels.updates`); if a gradient or a
-    new value is NaN or infinite (an overflow), :class:`FloatingPointError`
-    is raised and neither the parameters nor the optimizer's state change,
-    so training can go on from where it was.
+    An update is all or nothing: the step of every array is checked first
+    (one compiled call for all of them, :mod:`rnnkit.kernels.updates`), then
+    applied; if a gradient or a new value is NaN or infinite (an overflow),
+    :class:`FloatingPointError` is raised and neither the parameters nor the
+    optimizer's state change, so training can go on from where it was.
 
     Parameters
     ----------
