@@ -30,9 +30,11 @@ run their chunks in order on their own thread.
 import os
 import threading
 import time
+from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from contextvars import ContextVar
+from itertools import accumulate
 
 import numba as numba_module
 import numpy as np
@@ -214,11 +216,12 @@ def chunk_bounds(weights, work, min_work=None, min_items=1):
         n = min(n, _max_chunks())
     if n < 2:
         return [(0, n_items)]
-    cum = np.cumsum(weights, dtype=np.float64)
-    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, n) / n, side="right")
-    edges = np.unique(np.clip(np.concatenate(([0], cuts, [n_items])),
-                              0, n_items))
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+    # plain Python (once per batch, on a few hundred numbers at most): the
+    # cumulative weights and the first items past each 1/n of the total
+    cum = list(accumulate(float(w) for w in np.asarray(weights).tolist()))
+    cuts = (bisect_right(cum, cum[-1] * k / n) for k in range(1, n))
+    edges = sorted({0, n_items, *cuts})
+    return list(zip(edges[:-1], edges[1:]))
 
 
 # ---------------------------------------------------------------- helpers
