@@ -36,15 +36,16 @@ _DGEMM = types.ExternalFunction("rnnkit_cblas_dgemm", _signature(types.float64))
 
 
 @njit(cache=True, nogil=True)
-def gemm(a, b, out, trans_a=False, trans_b=False):
-    """``out = op(a) @ op(b)``, ``op(x)`` being ``x.T`` where asked.
+def gemm(a, b, out, trans_a=False, trans_b=False, accumulate=False):
+    """``out = op(a) @ op(b)`` (``+=`` with ``accumulate``), ``op(x)`` being
+    ``x.T`` where asked.
 
     Parameters
     ----------
     a, b : ndarray, 2-D, C-contiguous, float32 or float64 (one dtype)
     out : ndarray, 2-D, C-contiguous, same dtype
-        Overwritten; must not overlap ``a`` or ``b``.
-    trans_a, trans_b : bool
+        Overwritten (or added to); must not overlap ``a`` or ``b``.
+    trans_a, trans_b, accumulate : bool
     """
     if not (a.flags.c_contiguous and b.flags.c_contiguous
             and out.flags.c_contiguous):
@@ -56,12 +57,13 @@ def gemm(a, b, out, trans_a=False, trans_b=False):
     ta = _TRANS if trans_a else _NO_TRANS
     tb = _TRANS if trans_b else _NO_TRANS
     lda, ldb, ldc = max(1, a.shape[1]), max(1, b.shape[1]), out.shape[1]
+    beta = 1.0 if accumulate else 0.0
     if out.itemsize == 4:  # float32
         _SGEMM(_ROW_MAJOR, ta, tb, m, n, k, np.float32(1.0), a.ctypes.data,
-               lda, b.ctypes.data, ldb, np.float32(0.0), out.ctypes.data, ldc)
+               lda, b.ctypes.data, ldb, np.float32(beta), out.ctypes.data, ldc)
     else:
         _DGEMM(_ROW_MAJOR, ta, tb, m, n, k, 1.0, a.ctypes.data, lda,
-               b.ctypes.data, ldb, 0.0, out.ctypes.data, ldc)
+               b.ctypes.data, ldb, beta, out.ctypes.data, ldc)
 
 
 # ------------------------------------------------------------- helpers
@@ -76,7 +78,7 @@ def _pointer(typingctx, address, dtype):
 
 
 def _fallback(real, np_real):
-    """A ``cblas_?gemm`` (row-major, beta = 0) written with ``np.dot``."""
+    """A ``cblas_?gemm`` (row-major, alpha = 1, beta 0 or 1) written with ``np.dot``."""
     @cfunc(_signature(real), nopython=True)
     def fallback(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
         rows_a = k if ta == _TRANS else m
@@ -86,7 +88,11 @@ def _fallback(real, np_real):
         C = carray(_pointer(c, np_real), (m, ldc))
         A = A[:, :m].T if ta == _TRANS else A[:, :k]
         B = B[:, :k].T if tb == _TRANS else B[:, :n]
-        C[:, :n] = np.dot(np.ascontiguousarray(A), np.ascontiguousarray(B))
+        product = np.dot(np.ascontiguousarray(A), np.ascontiguousarray(B))
+        if beta == 0:
+            C[:, :n] = product
+        else:
+            C[:, :n] += product
     return fallback
 
 

