@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from .kernels.updates import BAD_GRADIENT, OVERFLOW, adam_steps, sgd_steps
+from .kernels.updates import adam_steps, first_bad_gradient, sgd_steps
 
 __all__ = [
     "Adam", "SGD", "make_optimizer", "OPTIMIZERS", "rescale_gradients",
@@ -56,13 +56,14 @@ class BaseOptimizer:
         """
         views = self._flat_views(params)
         gs = tuple(_flat(np.ascontiguousarray(g, dtype=p.dtype)) for p, g in zip(params, grads))
-        status, i = self._steps(views, gs, self.t + 1, False)
-        if status == BAD_GRADIENT:
+        i = first_bad_gradient(gs)
+        if i >= 0:
             raise FloatingPointError(
                 f"gradient {i} (shape {np.shape(grads[i])}) contains NaN or "
                 "infinity; the update was not applied"
             )
-        if status == OVERFLOW:
+        i = self._steps(views, gs, self.t + 1, False)
+        if i >= 0:
             raise FloatingPointError(
                 f"{type(self).__name__}'s update overflowed (an array of "
                 f"shape {params[i].shape} would hold NaN or infinity); the "
@@ -94,8 +95,8 @@ class BaseOptimizer:
 
     def _steps(self, views, gs, t, apply):  # pragma: no cover - abstract
         """Check (or, ``apply``, make) step ``t``: ``views`` are the flat
-        parameters and state (:meth:`_flat_views`), ``gs`` the flat
-        gradients; returns ``(status, i)`` of :mod:`rnnkit.kernels.updates`."""
+        parameters and state (:meth:`_flat_views`), ``gs`` the flat (finite)
+        gradients; returns the first array that would overflow, or -1."""
         raise NotImplementedError
 
 

@@ -14,16 +14,14 @@ The arithmetic is NumPy's, operation for operation, in the arrays' dtype:
 the coefficients come in that dtype and no multiply-add is fused, so the
 results are the same bits as the NumPy expressions in the docstrings.
 
-Every kernel returns ``(status, i)``: :data:`OK`, or :data:`BAD_GRADIENT`
-(gradient ``i`` holds NaN or infinity; looked for in every array first) or
-:data:`OVERFLOW` (a new value of array ``i`` would).
+:func:`first_bad_gradient` finds a gradient holding NaN or infinity; a
+step kernel in check mode returns the index of the first array whose new
+values would (an overflow), or -1.
 """
 import numpy as np
 from numba import njit
 
-__all__ = ["adam_steps", "sgd_steps", "OK", "BAD_GRADIENT", "OVERFLOW"]
-
-OK, BAD_GRADIENT, OVERFLOW = 0, 1, 2
+__all__ = ["adam_steps", "sgd_steps", "first_bad_gradient"]
 
 _FLAGS = dict(cache=True, nogil=True, error_model="numpy")
 
@@ -48,11 +46,10 @@ def adam_steps(ps, gs, ms, vs, coef, apply):
 
     Returns
     -------
-    status, i : int
+    i : int
+        The first array whose new values are not all finite (check mode),
+        else -1.
     """
-    i = _bad_gradient(gs)
-    if i >= 0:
-        return BAD_GRADIENT, i
     b1, c1, b2, c2, step, sqrt_c2, eps = coef[0], coef[1], coef[2], coef[3], coef[4], \
         coef[5], coef[6]
     for i in range(len(ps)):
@@ -67,8 +64,8 @@ def adam_steps(ps, gs, ms, vs, coef, apply):
             mj, vj, pj = _adam(p[j], g[j], m[j], v[j], b1, c1, b2, c2, step, sqrt_c2, eps)
             bad |= _not_finite(mj) | _not_finite(vj) | _not_finite(pj)
         if bad:
-            return OVERFLOW, i
-    return OK, 0
+            return i
+    return -1
 
 
 @njit(**_FLAGS)
@@ -89,11 +86,10 @@ def sgd_steps(ps, gs, vels, coef, nesterov, apply):
 
     Returns
     -------
-    status, i : int
+    i : int
+        The first array whose new values are not all finite (check mode),
+        else -1.
     """
-    i = _bad_gradient(gs)
-    if i >= 0:
-        return BAD_GRADIENT, i
     lr, mu = coef[0], coef[1]
     for i in range(len(ps)):
         p, g, vel = ps[i], gs[i], vels[i]
@@ -108,8 +104,8 @@ def sgd_steps(ps, gs, vels, coef, nesterov, apply):
             vj, pj = _sgd(p[j], g[j], vel[j], lr, mu, nesterov)
             bad |= _not_finite(vj) | _not_finite(pj)
         if bad:
-            return OVERFLOW, i
-    return OK, 0
+            return i
+    return -1
 
 
 @njit(**_FLAGS, inline="always")
@@ -130,8 +126,9 @@ def _sgd(p, g, v, lr, mu, nesterov):
 
 
 @njit(**_FLAGS)
-def _bad_gradient(gs):
-    """Index of the first array holding NaN or infinity, or -1."""
+def first_bad_gradient(gs):
+    """Index of the first array of the tuple ``gs`` (1-D arrays, one dtype)
+    holding NaN or infinity, or -1."""
     for i in range(len(gs)):
         g = gs[i]
         bad = False

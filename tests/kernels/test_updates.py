@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from rnnkit.kernels.updates import BAD_GRADIENT, OK, OVERFLOW, adam_steps, sgd_steps
+from rnnkit.kernels.updates import adam_steps, first_bad_gradient, sgd_steps
 
 
 def _arrays(dtype, seed=0):
@@ -26,10 +26,10 @@ def test_adam_steps_are_numpys_bits(dtype):
         ref.append((p - step * m2 / (np.sqrt(v2) / sqrt_c2 + eps), m2, v2))
     coef = np.array([b1, 1 - b1, b2, 1 - b2, step, sqrt_c2, eps], dtype=dtype)
     before = [a.copy() for a in ps + ms + vs]
-    assert adam_steps(tuple(ps), tuple(gs), tuple(ms), tuple(vs), coef, False) == (OK, 0)
+    assert adam_steps(tuple(ps), tuple(gs), tuple(ms), tuple(vs), coef, False) == -1
     for a, b in zip(ps + ms + vs, before):  # a check writes nothing
         np.testing.assert_array_equal(a, b)
-    assert adam_steps(tuple(ps), tuple(gs), tuple(ms), tuple(vs), coef, True)[0] == OK
+    adam_steps(tuple(ps), tuple(gs), tuple(ms), tuple(vs), coef, True)
     for (p2, m2, v2), p, m, v in zip(ref, ps, ms, vs):
         assert p.dtype == dtype
         np.testing.assert_array_equal(p, p2)
@@ -50,26 +50,28 @@ def test_sgd_steps_are_numpys_bits(dtype, mu, nesterov):
         v2 = mu * v + g
         ref.append((p - (lr * (g + mu * v2) if nesterov else lr * v2), v2))
     coef = np.array([lr, mu], dtype=dtype)
-    assert sgd_steps(tuple(ps), tuple(gs), tuple(vels), coef, nesterov, True)[0] == OK
+    sgd_steps(tuple(ps), tuple(gs), tuple(vels), coef, nesterov, True)
     for (p2, v2), p, v in zip(ref, ps, vels):
         np.testing.assert_array_equal(p, p2)
         np.testing.assert_array_equal(v, v2)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_status_names_the_array(dtype):
+def test_checks_name_the_array(dtype):
     ps, gs, vels = (_arrays(dtype, s) for s in range(3))
     coef = np.array([1.0, 0.9], dtype=dtype)
     big = np.finfo(dtype).max
-    gs[0][3] = big  # overflows p - lr g ... (array 0)
+    assert first_bad_gradient(tuple(gs)) == -1
+    gs[0][3] = big  # finite, but p - lr (g + mu v') overflows in array 0
     ps[0][3] = -big
-    gs[3][10] = np.nan  # ... but a bad gradient is reported first (array 3)
-    args = (tuple(ps), tuple(gs), tuple(vels), coef, True)  # ..., nesterov
-    assert sgd_steps(*args, False) == (BAD_GRADIENT, 3)
-    gs[3][10] = -np.inf
-    assert sgd_steps(*args, False) == (BAD_GRADIENT, 3)
+    for bad in (np.nan, -np.inf):
+        gs[3][10] = bad
+        assert first_bad_gradient(tuple(gs)) == 3
     gs[3][10] = 0.0
-    assert sgd_steps(*args, False) == (OVERFLOW, 0)
+    assert first_bad_gradient(tuple(gs)) == -1
+    assert sgd_steps(tuple(ps), tuple(gs), tuple(vels), coef, True, False) == 0
     ms = tuple(np.zeros_like(p) for p in ps)
     adam = np.array([0.9, 0.1, 0.999, 0.001, 0.1, 0.03, 1e-8], dtype=dtype)
-    assert adam_steps(tuple(ps), tuple(gs), ms, ms, adam, False) == (OVERFLOW, 0)
+    assert adam_steps(tuple(ps), tuple(gs), ms, ms, adam, False) == 0  # g * g overflows
+    gs[0][3] = ps[0][3] = 1.0
+    assert sgd_steps(tuple(ps), tuple(gs), tuple(vels), coef, True, False) == -1
