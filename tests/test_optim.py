@@ -1,4 +1,6 @@
 """Optimizers, gradient rescaling, weight clipping, initialization."""
+import pickle
+
 import numpy as np
 import pytest
 
@@ -132,7 +134,6 @@ def test_pickled_optimizer_updates_its_own_arrays(name):
     # the optimizer keeps flat views of the arrays it last updated; a copy
     # (pickle) must rebuild them on its own arrays, and new parameter arrays
     # must be picked up
-    import pickle
     w = [np.ones(3), np.ones((2, 2))]
     opt = make_optimizer(name, w, 0.1)
     g = [np.full(3, 0.5), np.full((2, 2), -0.5)]
