@@ -72,22 +72,10 @@ class BaseOptimizer:
         self._steps(views, gs, self.t + 1, True)
         self.t += 1
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_views", None)  # views of the arrays: rebuilt on use
-        return state
-
     def _flat_views(self, params):
-        """Flat views of ``params`` and of the state arrays, one tuple per
-        group, kept while the arrays stay the same objects."""
-        groups = [list(params)] + [list(g) for g in self._state_arrays()]
-        cached = self.__dict__.get("_views")
-        if cached is None or len(cached[0]) != len(groups) or any(
-                len(a) != len(b) or any(x is not y for x, y in zip(a, b))
-                for a, b in zip(cached[0], groups)):
-            cached = (groups, tuple(tuple(_flat(x) for x in g) for g in groups))
-            self._views = cached
-        return cached[1]
+        """Flat views of ``params`` and of each group of state arrays."""
+        return tuple(tuple(_flat(x) for x in group)
+                     for group in [params, *self._state_arrays()])
 
     def _state_arrays(self):  # pragma: no cover - abstract
         """The optimizer's state: lists of arrays shaped like the parameters."""

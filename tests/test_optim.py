@@ -131,9 +131,8 @@ def test_non_finite_update_changes_nothing(name, dtype):
 
 @pytest.mark.parametrize("name", ["adam", "sgd"])
 def test_pickled_optimizer_updates_its_own_arrays(name):
-    # the optimizer keeps flat views of the arrays it last updated; a copy
-    # (pickle) must rebuild them on its own arrays, and new parameter arrays
-    # must be picked up
+    # a copy (pickle) updates its own arrays, and new parameter arrays are
+    # picked up
     w = [np.ones(3), np.ones((2, 2))]
     opt = make_optimizer(name, w, 0.1)
     g = [np.full(3, 0.5), np.full((2, 2), -0.5)]
