@@ -15,6 +15,7 @@ The readout's sums are added by one pass over the training rows
 setting (:func:`map_rows`), or on the workers for Dask input.
 """
 import time
+from functools import reduce
 
 from ._dask import DaskRows, gram_sums
 from ._threads import block_flops, threaded_map
@@ -44,14 +45,40 @@ def reduce_chunks(chunks, summarize, combine):
     """
     if hasattr(chunks, "reduce"):
         return chunks.reduce(summarize, combine)
-    total = None
-    for block in chunks():
-        part = summarize(block)
-        total = part if total is None else combine(total, part)
-    return total
+    return reduce(combine, (summarize(block) for block in chunks()))
 
 
-def map_rows(work, source, batch_size, widths, n_outputs=0, gram=False):
+class RowBlocks:
+    """The blocks of a :class:`~rnnkit.elm._rows.RowSource`, for :func:`reduce_chunks`.
+
+    Called, the blocks of rows ``0 .. stop`` in order (a ``chunks``
+    callable); a reduction over them summarizes each block under the faster
+    thread setting (:func:`map_rows`).
+
+    Parameters
+    ----------
+    source : RowSource
+    batch_size : int
+    widths : sequence of int
+        Input width and the summary's output width (see
+        :func:`rnnkit.elm._threads.block_flops`).
+    stop : int or None, default=None
+        Rows after this one are left out.
+    """
+
+    def __init__(self, source, batch_size, widths, stop=None):
+        self.source, self.batch_size, self.widths, self.stop = source, batch_size, widths, stop
+
+    def __call__(self):
+        return (X for _, X in self.source.chunks(self.batch_size, self.stop))
+
+    def reduce(self, summarize, combine):
+        parts = map_rows(lambda chunk: summarize(chunk[1]), self.source, self.batch_size,
+                         self.widths, stop=self.stop)
+        return reduce(combine, parts)
+
+
+def map_rows(work, source, batch_size, widths, n_outputs=0, gram=False, stop=None):
     """``work((start, X_block))`` over the blocks of ``source``, under the faster thread setting.
 
     Parameters
@@ -60,14 +87,17 @@ def map_rows(work, source, batch_size, widths, n_outputs=0, gram=False):
     source : RowSource
     batch_size : int
     widths, n_outputs, gram : see :func:`rnnkit.elm._threads.block_flops`
+    stop : int or None, default=None
+        Rows after this one are left out.
 
     Returns
     -------
     iterator of the results of ``work``, in row order
     """
-    flops = block_flops(min(batch_size, source.n_samples), widths, n_outputs, gram)
-    return threaded_map(work, source.chunks(batch_size), flops,
-                        -(-source.n_samples // batch_size))
+    n_rows = source.n_samples if stop is None else min(stop, source.n_samples)
+    flops = block_flops(min(batch_size, n_rows), widths, n_outputs, gram)
+    return threaded_map(work, source.chunks(batch_size, n_rows), flops,
+                        -(-n_rows // batch_size), last_block_full=n_rows % batch_size == 0)
 
 
 def readout_pass(source, transform, targets, accumulator, sample, *, batch_size, widths,

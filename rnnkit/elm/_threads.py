@@ -5,15 +5,21 @@ loop (``zeta``).  Large calls run faster on every core.  Small ones do not:
 waking and joining the other threads costs more than it saves, and on a busy
 machine each call waits for a thread that is not scheduled
 (benchmarks/elm_threads.py).  Which side of that line a block falls on
-depends on the machine (some two-CPU machines run two BLAS threads no
-faster than one) and on its load, so a pass over many blocks measures it:
-after a first block with the default threads (its time includes first-use
-costs), it times two blocks with the default threads and two with a single
-thread (BLAS and Numba), alternately, and the setting with the faster
-block runs the rest.  Blocks too
-small to gain from threads always run on one thread, as scikit-learn's
-KMeans limits BLAS inside its loops, and a pass too short to measure
-decides by the size of its blocks.
+depends on the machine and on its load (on a quiet two-CPU machine two
+BLAS threads ran a 2,000 x 785 x 1,000 product twice as fast as one; next
+to a busy process a whole fit ran faster on one thread), so it is
+measured: a pass times one block of each setting, each the second of a
+run of two blocks with that setting (right after a switch from the
+default threads, their idle workers still spin for a while and slow a
+one-thread block down by a third or more), and the faster setting is
+kept for blocks of the same size (floating-point operations, to two
+significant digits), across passes and fits, for :data:`KEPT_BLOCKS`
+blocks or :data:`KEPT_SECONDS` seconds, then measured again.  The first
+block of a pass (first-use costs) and a shorter last block are never
+timed.  Blocks too small to gain from threads always run on one thread,
+as scikit-learn's KMeans limits BLAS inside its loops, and so do the
+blocks of a pass too short to be worth measuring unless a decision is
+kept.
 
 Factorizations synchronize their threads at every step: next to a busy
 process OpenBLAS's threaded Cholesky and tridiagonalization ran 1.25-1.7x
@@ -35,13 +41,16 @@ from .._threads import available_threads, limit_threads
 #: Floating-point operations per block below which a block runs on one thread
 #: (a few milliseconds of work: less than waking a thread on a busy machine).
 SMALL_BLOCK = 1e8
-#: Above SMALL_BLOCK, a pass too short to time both settings runs on one
-#: thread below this many operations per block, and on the default above.
+#: Above SMALL_BLOCK, a pass of fewer than MEASURED_PASS blocks below this
+#: many operations per block runs on one thread unless a decision is kept
+#: (its blocks are too short to time both settings for its own sake).
 SHARED_BLOCK = 2e9
-#: Blocks timed per setting (alternately, after one warm-up block).
-TIMED_BLOCKS = 2
-#: Passes of at least this many blocks time both settings.
-MEASURED_PASS = 2 * TIMED_BLOCKS + 3
+MEASURED_PASS = 7
+#: Timed comparisons (a block of each setting) behind a decision.
+COMPARISONS = 1
+#: A decision is kept for this many blocks or seconds, whichever ends first.
+KEPT_BLOCKS = 60
+KEPT_SECONDS = 30.0
 #: One-thread speed of a Cholesky factorization and of a tridiagonalization
 #: (about 35 and 9 GFLOP/s on the two-CPU machine of the benchmarks; the
 #: tridiagonalization is half matrix-vector products, bound by memory).
@@ -61,7 +70,7 @@ PROBE_PRODUCTS = 60
 THREADED_GAIN = 1.2
 
 
-def threaded_map(work, blocks, flops_per_block, n_blocks):
+def threaded_map(work, blocks, flops_per_block, n_blocks, last_block_full=True):
     """Yield ``work(block)`` for each block, each call under the faster thread setting.
 
     The thread setting is entered and left around each call, never held
@@ -79,40 +88,55 @@ def threaded_map(work, blocks, flops_per_block, n_blocks):
         Floating-point operations of ``work`` on one block (:func:`block_flops`).
     n_blocks : int
         Number of blocks.
+    last_block_full : bool, default=True
+        Whether the last block is as large as the others (else it is not
+        timed).
 
     Yields
     ------
     ``work(block)`` for each block, in order.  Below :data:`SMALL_BLOCK`
-    operations every call runs on one thread.  In a pass of at least
-    :data:`MEASURED_PASS` blocks, block 0 runs with the default threads (a
-    warm-up), blocks 1, 3 with the default threads and 2, 4 on one thread,
-    and the setting of the fastest of those four blocks runs the rest.  A
-    shorter pass runs on one thread below :data:`SHARED_BLOCK` operations per
-    block and on the default above.
+    operations every call runs on one thread.  Above, each block runs under
+    the setting kept for blocks of its size; without one, the blocks after
+    the first go on with the previous block's setting (timed), then switch
+    to the other for two blocks (the second timed), and the faster is kept
+    (the first block and an untimed last one: one thread below
+    :data:`SHARED_BLOCK` operations, else the default).  A pass of fewer
+    than :data:`MEASURED_PASS` blocks below :data:`SHARED_BLOCK`
+    operations runs on one thread unless a decision is kept.
     """
-    if flops_per_block < SMALL_BLOCK or (n_blocks < MEASURED_PASS
-                                         and flops_per_block < SHARED_BLOCK):
-        for block in blocks:
-            with single_thread():
-                result = work(block)
-            yield result
-        return
-    if n_blocks < MEASURED_PASS:
-        for block in blocks:
-            yield work(block)
-        return
-    seconds = {True: float("inf"), False: float("inf")}
-    timed = 2 * TIMED_BLOCKS
+    chooser = None
+    if flops_per_block >= SMALL_BLOCK and available_threads() > 1:
+        chooser = _CHOOSERS.setdefault(_size_class(flops_per_block), _SettingChooser())
+    measure = flops_per_block >= SHARED_BLOCK or n_blocks >= MEASURED_PASS
+    schedule = []  # (single, timed) of the next blocks of a comparison under way
+    seconds = {}  # timed block of each setting in this comparison
+    single = True
     for i, block in enumerate(blocks):
-        if i <= timed:
-            single = i % 2 == 0 and i > 0
+        kept = None if chooser is None else chooser.kept()
+        timed = False
+        if chooser is None:
+            single = True
+        elif kept is not None:
+            single, schedule, seconds = kept, [], {}
+        elif measure and i > 0 and (i < n_blocks - 1 or last_block_full):
+            if not schedule:
+                # time the second block of a run of each setting: right after
+                # a switch, the other setting's idle threads still spin
+                schedule = [(single, True), (not single, False), (not single, True)]
+            single, timed = schedule.pop(0)
         else:
-            single = seconds[True] < seconds[False]
+            single, schedule, seconds = flops_per_block < SHARED_BLOCK, [], {}
         with single_thread() if single else nullcontext():
             t0 = time.perf_counter()
             result = work(block)
-            if 0 < i <= timed:
-                seconds[single] = min(seconds[single], time.perf_counter() - t0)
+            elapsed = time.perf_counter() - t0
+        if kept is not None:
+            chooser.count()
+        if timed:
+            seconds[single] = elapsed
+            if len(seconds) == 2:
+                chooser.record(seconds[False], seconds[True])
+                seconds = {}
         yield result
 
 
@@ -165,7 +189,7 @@ def factorization_threads(seconds):
     One thread (:func:`single_thread`) below :data:`PROBED_SECONDS`, when the
     caller allows one thread only, or when the default threads do not run a
     probe (:data:`PROBE_PRODUCTS` matrix-vector products, timed four times
-    each way, alternately) at least :data:`THREADED_GAIN` times faster than
+    each way, in runs of two) at least :data:`THREADED_GAIN` times faster than
     one thread (a busy machine); else the default threads.
 
     Parameters
@@ -187,10 +211,52 @@ def _probe_seconds():
     out = np.empty(PROBE_ORDER)
     np.dot(a, x, out=out)  # wakes the default thread pool
     seconds = {True: float("inf"), False: float("inf")}
-    for single in (False, True) * 4:
+    # runs of two per setting: the best one-thread time is then one taken
+    # after another one-thread run, not next to the default's spinning workers
+    for single in (False, False, True, True) * 2:
         with single_thread() if single else nullcontext():
             t0 = time.perf_counter()
             for _ in range(PROBE_PRODUCTS):
                 np.dot(a, x, out=out)
             seconds[single] = min(seconds[single], time.perf_counter() - t0)
     return seconds
+
+
+class _SettingChooser:
+    """One thread or the default threads for blocks of one size, from timed comparisons."""
+
+    def __init__(self):
+        self.ratios = []
+        self.single = None
+        self.blocks = 0
+        self.decided_at = 0.0
+
+    def kept(self):
+        """The kept setting (True: one thread), or None when it must be measured."""
+        if self.single is None:
+            return None
+        if (self.blocks >= KEPT_BLOCKS
+                or time.perf_counter() - self.decided_at > KEPT_SECONDS):
+            self.single = None
+        return self.single
+
+    def count(self):
+        self.blocks += 1
+
+    def record(self, default_seconds, single_seconds):
+        # comparisons may come from different passes: ratios within each
+        self.ratios.append(single_seconds / default_seconds)
+        if len(self.ratios) == COMPARISONS:
+            self.single = float(np.prod(self.ratios)) < 1.0
+            self.ratios = []
+            self.blocks = 0
+            self.decided_at = time.perf_counter()
+
+
+def _size_class(flops):
+    """Blocks of this class share a kept decision: equal to two significant digits."""
+    return float(f"{flops:.2g}")
+
+
+#: Kept decisions, per size class of block (:func:`_size_class`).
+_CHOOSERS = {}

@@ -45,15 +45,6 @@ def cluster_activation(X, W, bias_value, params):
     return zeta(P, params, clamp=True, out=P)
 
 
-def max_preactivation(chunks, W, params, target):
-    """Largest entry of ``[X, zeta(0)] @ W`` over an iterable of ``(start, X_chunk)``.
-
-    The pass that sets the scale of ``W`` (see :func:`scale_to_max`); the
-    chunks must come in row order from row 0.  See :func:`max_preactivations`.
-    """
-    return max_preactivations(lambda: (X for _, X in chunks), [W], params, target)[0]
-
-
 def max_preactivations(chunks, weights, params, target):
     """Largest training pre-activation ``[X, zeta(0)] @ W`` of each weight matrix, one pass.
 

@@ -13,11 +13,11 @@ from .._classes import encode_classes
 from ._common import CLUSTER_CONSTRAINTS, ClusterMixin, atomic, is_dask_collection
 from . import _dask
 from ._compact import CompactMixin
-from ._passes import map_rows, readout_pass
+from ._passes import RowBlocks, map_rows, readout_pass
 from ._proba import SAMPLE_SIZE, ProbaMixin, RowSample
 from ._rows import RowSource
-from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivation,
-                            max_preactivations, scale_to_max)
+from .cluster_layer import (cluster_activation, draw_input_weights, max_preactivations,
+                            scale_to_max)
 from .readout import SOLVERS, GramAccumulator
 
 
@@ -170,11 +170,11 @@ class _BaseRNNELM(ReadoutMixin, CompactMixin, ClusterMixin, BaseEstimator):
         scale_stop = source.n_samples if self.scale_rows is None else self.scale_rows
         t0 = time.perf_counter()
         if isinstance(source, RowSource):
-            largest = max_preactivation(source.chunks(self.batch_size, scale_stop), weights,
-                                        params, self.max_preactivation)
+            blocks = RowBlocks(source, self.batch_size, (source.n_features, self.n_hidden),
+                               scale_stop)
         else:
-            largest = max_preactivations(_dask.DaskBlocks(source, self.batch_size, scale_stop),
-                                         [weights], params, self.max_preactivation)[0]
+            blocks = _dask.DaskBlocks(source, self.batch_size, scale_stop)
+        largest = max_preactivations(blocks, [weights], params, self.max_preactivation)[0]
         scale = scale_to_max(weights, largest, self.max_preactivation)
         self._log(f"scale pass over {min(scale_stop, source.n_samples)} rows: "
                   f"max pre-activation {largest:.4g}, {time.perf_counter() - t0:.1f} s")

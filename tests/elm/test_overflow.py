@@ -14,7 +14,7 @@ from sklearn.datasets import load_digits
 
 from rnnkit import RNNELMClassifier, RNNELMRegressor
 from rnnkit.elm.autoencoder import RNNAutoencoder
-from rnnkit.elm.cluster_layer import cluster_activation, max_preactivation, resolution
+from rnnkit.elm.cluster_layer import cluster_activation, max_preactivations, resolution
 from rnnkit.elm.deep import DeepRNNELMClassifier
 from rnnkit.kernels.gnetwork import ClusterParams
 
@@ -66,7 +66,7 @@ def test_rows_below_the_resolution_give_the_zero_row_output(dtype):
     W = np.random.default_rng(0).random((2, 200)).astype(dtype)
     W[-1, 0] = 0.0  # a unit whose pre-activation starts at 0, the most sensitive point
     X = np.array([[1.0], [0.0], [0.0]], dtype=dtype)
-    largest = max_preactivation([(0, X)], W, params, 0.1)
+    largest = max_preactivations(lambda: [X], [W], params, 0.1)[0]
     W *= dtype(0.1 / largest)
     step = resolution(dtype, params, 0.1) * largest  # a data term, before scaling
     for factor, moves in [(0.5, False), (4.0, True)]:

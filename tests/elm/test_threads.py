@@ -9,13 +9,19 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from rnnkit import RNNELMClassifier
 from rnnkit.elm import _threads
 from rnnkit.elm import readout as readout_module
-from rnnkit.elm._threads import (MEASURED_PASS, PROBED_SECONDS, SHARED_BLOCK, SMALL_BLOCK,
-                                 block_flops, factorization_seconds, factorization_threads,
-                                 single_thread, threaded_map)
+from rnnkit.elm._threads import (KEPT_BLOCKS, MEASURED_PASS, PROBED_SECONDS, SHARED_BLOCK,
+                                 SMALL_BLOCK, block_flops, factorization_seconds,
+                                 factorization_threads, single_thread, threaded_map)
 
 
 def _blas_threads():
     return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+
+
+@pytest.fixture(autouse=True)
+def no_kept_decisions(monkeypatch):
+    """Each test starts with no thread setting kept from earlier passes."""
+    monkeypatch.setattr(_threads, "_CHOOSERS", {})
 
 
 @pytest.fixture
@@ -42,26 +48,79 @@ def test_small_blocks_run_on_one_thread(two_threads):
     assert numba.get_num_threads() > 1
 
 
-def test_short_passes_decide_by_block_size(two_threads):
+def test_short_passes_of_smaller_blocks_run_on_one_thread(two_threads):
     n = MEASURED_PASS - 1
     for flops, threads in ((SHARED_BLOCK / 2, 1), (SHARED_BLOCK * 2, numba.get_num_threads())):
         seen = list(threaded_map(lambda _: numba.get_num_threads(), range(n), flops, n))
-        assert seen == [threads] * n
+        # larger blocks: the first block (untimed) on the default threads
+        assert seen[0] == threads
+        if flops < SHARED_BLOCK:
+            assert seen == [1] * n
+
+
+def _sleeper(faster_single, log=None):
+    """Work that takes longer on the slower setting; returns whether it ran on one thread."""
+    def work(_):
+        single = numba.get_num_threads() == 1
+        time.sleep(0.002 if single == faster_single else 0.03)
+        if log is not None:
+            log.append(single)
+        return single
+    return work
 
 
 @pytest.mark.parametrize("faster_single", [True, False])
 def test_larger_blocks_keep_the_faster_setting(two_threads, faster_single):
-    def work(_):
-        single = numba.get_num_threads() == 1
-        time.sleep(0.002 if single == faster_single else 0.03)
-        return single
-
-    seen = list(threaded_map(work, range(12), SMALL_BLOCK * 2, 12))
-    # a warm-up block with the default threads, two blocks of each setting
-    # alternately, then the faster
-    assert seen[:5] == [False, False, True, False, True]
-    assert seen[5:] == [faster_single] * 7
+    seen = list(threaded_map(_sleeper(faster_single), range(12), SMALL_BLOCK * 2, 12))
+    # a first block (one thread below SHARED_BLOCK), one more timed, two of
+    # the default threads (the second timed), then the faster
+    assert seen[:4] == [True, True, False, False]
+    assert seen[4:] == [faster_single] * 8
     assert numba.get_num_threads() > 1
+
+
+@pytest.mark.parametrize("faster_single", [True, False])
+def test_the_decision_is_kept_across_passes(two_threads, faster_single):
+    flops = SHARED_BLOCK * 2
+    first = list(threaded_map(_sleeper(faster_single), range(4), flops, 4))
+    assert first == [False, False, True, True]  # blocks 1 and 3 timed
+    # a short pass of blocks of the same size (two significant digits) takes
+    # it, first block included
+    third = list(threaded_map(_sleeper(faster_single), range(3), flops * 1.01, 3))
+    assert third == [faster_single] * 3
+    # blocks of another size measure for themselves
+    other = list(threaded_map(_sleeper(faster_single), range(3), flops * 1.2, 3))
+    assert other == [False, False, True]
+
+
+def test_a_kept_decision_is_measured_again(two_threads, monkeypatch):
+    flops = SHARED_BLOCK * 2
+    n = KEPT_BLOCKS + 10
+    seen = list(threaded_map(_sleeper(True), range(n), flops, n))
+    assert seen[4:4 + KEPT_BLOCKS] == [True] * KEPT_BLOCKS
+    # measured again, starting from the kept setting
+    assert seen[4 + KEPT_BLOCKS:4 + KEPT_BLOCKS + 4] == [True, False, False, True]
+    # and after KEPT_SECONDS, whatever the blocks since
+    list(threaded_map(_sleeper(True), range(2), flops, 2))
+    clock = time.perf_counter()
+    monkeypatch.setattr(_threads.time, "perf_counter",
+                        lambda: clock + _threads.KEPT_SECONDS + 1)
+    assert list(threaded_map(lambda _: numba.get_num_threads() == 1, range(3), flops, 3)) \
+        == [False, False, True]
+
+
+def test_a_short_last_block_is_not_timed(two_threads):
+    flops = SHARED_BLOCK * 2
+    seen = list(threaded_map(_sleeper(True), range(4), flops, 4, last_block_full=False))
+    # block 3 would have closed the comparison: untimed, on the default threads
+    assert seen == [False, False, True, False]
+    assert _threads._CHOOSERS[_threads._size_class(flops)].kept() is None
+
+
+def test_nothing_is_measured_under_an_outer_limit(two_threads):
+    with threadpool_limits(1):
+        list(threaded_map(_sleeper(True), range(10), SHARED_BLOCK * 2, 10))
+    assert _threads._CHOOSERS == {}
 
 
 def test_a_slow_first_block_does_not_decide(two_threads):
@@ -75,7 +134,7 @@ def test_a_slow_first_block_does_not_decide(two_threads):
         return single
 
     seen = list(threaded_map(work, range(12), SMALL_BLOCK * 2, 12))
-    assert seen[5:] == [False] * 7
+    assert seen[4:] == [False] * 8
 
 
 def test_a_pass_left_early_restores_the_threads(two_threads):
@@ -134,21 +193,28 @@ def test_a_small_readout_solve_runs_on_one_thread(two_threads, monkeypatch):
 
 
 def test_small_fits_run_their_blocks_on_one_thread(two_threads, monkeypatch):
-    from rnnkit.elm import estimators
+    from rnnkit.elm import cluster_layer, estimators
 
-    threads = []
+    threads, scale_threads = [], []
     activation = estimators.cluster_activation
+    add = cluster_layer.PreactivationRange.add
 
     def recording(*args, **kwargs):
         threads.append((numba.get_num_threads(), _blas_threads()))
         return activation(*args, **kwargs)
 
+    def scale_recording(self, X):
+        scale_threads.append((numba.get_num_threads(), _blas_threads()))
+        return add(self, X)
+
     monkeypatch.setattr(estimators, "cluster_activation", recording)
+    monkeypatch.setattr(cluster_layer.PreactivationRange, "add", scale_recording)
     rng = np.random.default_rng(0)
     X, y = rng.random((500, 5)), rng.integers(0, 3, 500)
     assert block_flops(100, (5, 20), 3, gram=True) < _threads.SMALL_BLOCK
     RNNELMClassifier(20, batch_size=100, random_state=0).fit(X, y).predict(X)
-    assert threads == [(1, 1)] * 10
+    assert threads == [(1, 1)] * 10  # readout pass and predict
+    assert scale_threads == [(1, 1)] * 5  # the scale pass goes through threaded_map too
 
 
 def test_zeta_runs_small_arrays_on_one_thread_with_the_same_values(two_threads, monkeypatch):
