@@ -10,9 +10,10 @@ pass summarizes every block and combines the summaries; ``combine`` must
 return a new summary (Dask may keep its inputs) and be associative over
 consecutive summaries, which it receives in row order.
 
-The readout's sums are added by one pass over the training rows
-(:func:`readout_pass`), in memory block after block under the faster thread
-setting (:func:`map_rows`), or on the workers for Dask input.
+The scale pass of the one-layer estimators reduces a :class:`RowBlocks` in
+memory, block after block under the faster thread setting, as the readout's
+sums are added by one pass over the training rows (:func:`readout_pass`,
+:func:`map_rows`); for Dask input both run on the workers.
 """
 import time
 from functools import reduce
@@ -36,7 +37,7 @@ def reduce_chunks(chunks, summarize, combine):
 
     Parameters
     ----------
-    chunks : callable or DaskBlocks
+    chunks : callable, DaskBlocks or RowBlocks
     summarize : callable
         ``summarize(block)``: the summary of one block.
     combine : callable
@@ -49,11 +50,10 @@ def reduce_chunks(chunks, summarize, combine):
 
 
 class RowBlocks:
-    """The blocks of a :class:`~rnnkit.elm._rows.RowSource`, for :func:`reduce_chunks`.
+    """The blocks of rows ``0 .. stop`` of a :class:`~rnnkit.elm._rows.RowSource`.
 
-    Called, the blocks of rows ``0 .. stop`` in order (a ``chunks``
-    callable); a reduction over them summarizes each block under the faster
-    thread setting (:func:`map_rows`).
+    For :func:`reduce_chunks`, which then summarizes each block under the
+    faster thread setting (:func:`map_rows`).
 
     Parameters
     ----------
@@ -68,9 +68,6 @@ class RowBlocks:
 
     def __init__(self, source, batch_size, widths, stop=None):
         self.source, self.batch_size, self.widths, self.stop = source, batch_size, widths, stop
-
-    def __call__(self):
-        return (X for _, X in self.source.chunks(self.batch_size, self.stop))
 
     def reduce(self, summarize, combine):
         parts = map_rows(lambda chunk: summarize(chunk[1]), self.source, self.batch_size,
