@@ -45,9 +45,8 @@ SMALL_BLOCK = 1e8
 #: many operations per block runs on one thread unless a decision is kept
 #: (its blocks are too short to time both settings for its own sake).
 SHARED_BLOCK = 2e9
+#: Passes of at least this many blocks measure whatever their block size.
 MEASURED_PASS = 7
-#: Timed comparisons (a block of each setting) behind a decision.
-COMPARISONS = 1
 #: A decision is kept for this many blocks or seconds, whichever ends first.
 KEPT_BLOCKS = 60
 KEPT_SECONDS = 30.0
@@ -223,10 +222,9 @@ def _probe_seconds():
 
 
 class _SettingChooser:
-    """One thread or the default threads for blocks of one size, from timed comparisons."""
+    """One thread or the default threads for blocks of one size, from a timed comparison."""
 
     def __init__(self):
-        self.ratios = []
         self.single = None
         self.blocks = 0
         self.decided_at = 0.0
@@ -244,13 +242,10 @@ class _SettingChooser:
         self.blocks += 1
 
     def record(self, default_seconds, single_seconds):
-        # comparisons may come from different passes: ratios within each
-        self.ratios.append(single_seconds / default_seconds)
-        if len(self.ratios) == COMPARISONS:
-            self.single = float(np.prod(self.ratios)) < 1.0
-            self.ratios = []
-            self.blocks = 0
-            self.decided_at = time.perf_counter()
+        """Keep the faster setting of a comparison."""
+        self.single = single_seconds < default_seconds
+        self.blocks = 0
+        self.decided_at = time.perf_counter()
 
 
 def _size_class(flops):
