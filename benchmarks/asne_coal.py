@@ -18,9 +18,9 @@ Parts (``--skip`` any of them):
     (the papers' settings).
 ``search``
     For every budget in ``--budgets`` and seed in ``--seeds``:
-    ``ASNERegressor`` at its defaults except ``n_candidates`` (half the
-    budget's epochs divided by ``epochs`` per candidate: the default
-    refinement trains the best network for the other half; with
+    ``ASNERegressor`` at its defaults except ``n_candidates`` (a quarter
+    of the budget's epochs divided by ``epochs`` per candidate: the default
+    refinement trains the best network for the other three quarters; with
     ``--refine-fraction`` that share of the budget), ``n_jobs`` and
     ``random_state`` (and any ``--set NAME=VALUE``, for choosing settings),
     fitted on the raw files with ``validation_data``.
@@ -163,12 +163,15 @@ def fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, cells=CELLS, dept
 def search_settings(budget, epochs, refine_fraction):
     """``(n_candidates, refine_epochs)`` spending ``budget`` epochs in all.
 
-    ``refine_fraction=None`` keeps the estimator's default refinement (as
-    many epochs as the candidates had: half the budget).
+    ``refine_fraction=None`` keeps the estimator's default refinement
+    (``REFINE_SHARE`` times the candidates' epochs: three quarters of the
+    budget).
     """
+    from rnnkit.asne.estimator import REFINE_SHARE
+
     if refine_fraction is None:
-        n_candidates = budget // (2 * epochs)
-        return n_candidates, n_candidates * epochs
+        n_candidates = budget // ((1 + REFINE_SHARE) * epochs)
+        return n_candidates, REFINE_SHARE * n_candidates * epochs
     refine = int(round(refine_fraction * budget))
     return (budget - refine) // epochs, refine
 

@@ -30,6 +30,10 @@ AUTO_DEFAULTS = {
 }
 """What each ``"auto"`` parameter means: ``"extended"`` mode, and the papers'
 modes (``"intended"``, ``"faithful"``)."""
+#: Extended mode's refinement, in multiples of the candidates' epochs: three
+#: quarters of the search's epochs, the best mean over 120, 400 and 1,200
+#: epochs on the coal burners' tuning split (benchmarks/README.md).
+REFINE_SHARE = 3
 
 
 class ASNERegressor(RegressorMixin, BaseEstimator):
@@ -58,7 +62,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     ----------
     n_ants : int, default=20
         Ants per march (explorers; social ants are ``n_ants // 2`` each).
-    n_candidates : int, default=100
+    n_candidates : int, default=50
         Number of RNNs generated and trained (the reference's ``max_genomes``).
     epochs : int, default=10
         Training epochs per candidate RNN (``bp_iterations``).  The search
@@ -144,9 +148,10 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         series ("auto": 240 in extended mode, else None).
     refine_epochs : int or "auto", default="auto"
         After the last candidate, train the best network this many more
-        epochs from its trained values ("auto": ``n_candidates * epochs`` in
-        extended mode, so the search spends half its epochs on candidates
-        and half on its best network; 0 otherwise).
+        epochs from its trained values ("auto": ``3 * n_candidates *
+        epochs`` in extended mode, so the search spends a quarter of its
+        epochs on candidates and three quarters on its best network; 0
+        otherwise).
     mode : {"extended", "intended", "faithful"}, default="extended"
         Defaults of the "auto" parameters, and the rules: the papers' (also
         in extended mode) or the reference code's (see
@@ -255,7 +260,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, n_ants=20, n_candidates=100, epochs=10, population_size=10,
+    def __init__(self, n_ants=20, n_candidates=50, epochs=10, population_size=10,
                  hidden_layers="auto", hidden_nodes=None, max_recurrent_depth=3, ants="auto",
                  social="auto", jumps="auto", forward_bias=True, reward="regularized",
                  deposit=0.03, evaporation=0.05, weight_reg=0.0, weight_norm="l2",
@@ -450,8 +455,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         table = AUTO_DEFAULTS["extended" if self.mode == "extended" else "spec"]
         opts = {k: table[k] if isinstance(getattr(self, k), str) and getattr(self, k) == "auto"
                 else getattr(self, k) for k in table}
-        if opts["refine_epochs"] == "search":  # as many epochs as the candidates had
-            opts["refine_epochs"] = self.n_candidates * self.epochs
+        if opts["refine_epochs"] == "search":  # three times the candidates' epochs
+            opts["refine_epochs"] = REFINE_SHARE * self.n_candidates * self.epochs
         return opts
 
     def _config(self, n_features, opts):

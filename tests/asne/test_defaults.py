@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rnnkit.asne import ASNERegressor
-from rnnkit.asne.estimator import AUTO_DEFAULTS
+from rnnkit.asne.estimator import AUTO_DEFAULTS, REFINE_SHARE
 from rnnkit.asne.genome import CELL_TYPES
 from rnnkit.asne.search import HISTORY_FIELDS
 
@@ -75,6 +75,13 @@ def test_history_is_a_table_of_the_search(fitted):
     best = int(np.argmin(h["fitness"]))
     assert fitted.best_network_.mae == pytest.approx(h["mae"][best])
     assert h["best_mae"][-1] == pytest.approx(fitted.best_network_.mae)
+
+
+def test_the_refinement_takes_three_quarters_of_the_epochs(fitted):
+    h = fitted.history_
+    assert list(h["stage"]) == ["search"] * 6 + ["refine"]
+    assert h["epochs"][-1] == REFINE_SHARE * 6 * 3 == 3 * 6 * 3
+    assert h["epochs_spent"][-1] == 4 * 6 * 3
 
 
 def test_best_network_applies_the_scaling_itself(task, fitted):
