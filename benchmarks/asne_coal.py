@@ -286,7 +286,7 @@ def main(argv=None):
                    help="epochs per candidate (default: the estimator's)")
     p.add_argument("--refine-fraction", type=float, default=None,
                    help="share of each budget spent refining the best network at the end "
-                   "(default: the estimator's, half)")
+                   "(default: the estimator's, three quarters)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="an ASNERegressor parameter of the searches, e.g. hidden_nodes=24 or "
                    "direct_inputs=False (repeatable)")
