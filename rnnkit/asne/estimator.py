@@ -166,7 +166,9 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     n_jobs : int, default=1
         Candidates trained at once (a local process pool when > 1, or the
         in-flight count on the ``executor`` given to ``fit``).  1 is
-        sequential and reproducible.
+        sequential and reproducible; with more, candidates return in an
+        order that varies between runs, so ``random_state`` no longer fixes
+        the result.
     checkpoint : str or None, default=None
         File for the search state, written every ``checkpoint_every`` results.
         When the file exists at ``fit``, the search resumes from it; ``fit``
