@@ -69,15 +69,27 @@ USER_ROWS = 3000
 
 
 def load(path):
-    """Burners 0-9 as one-step-ahead ``(X, y)`` lists (X rows 0..T-2, y = target rows 1..T-1)."""
+    """Burners 0-9 as one-step-ahead ``(X, y)`` lists (X rows 0..T-2, y = target rows 1..T-1),
+    and the index of the target's own column in X."""
     from rnnkit.datasets import load_coal, one_step_ahead
 
     series, columns = load_coal(path, range(10))
-    return one_step_ahead(series, TARGET, 1, columns=columns)
+    return (*one_step_ahead(series, TARGET, 1, columns=columns), columns.index(TARGET))
 
 
 def mae(pred, y):
     return float(np.mean([np.mean(np.abs(np.asarray(p) - t)) for p, t in zip(pred, y)]))
+
+
+def change(X, y, column):
+    """Targets minus the last value of input ``column`` (None: the targets as they are)."""
+    return y if column is None else [t - x[:, column] for x, t in zip(X, y)]
+
+
+def predict_level(est, X, column):
+    """The estimator's predictions, plus the last value of ``column`` if it predicts the change."""
+    pred = est.predict(X)
+    return pred if column is None else [p + x[:, column] for x, p in zip(X, pred)]
 
 
 def persistence(X, y):
@@ -191,7 +203,7 @@ def parse_settings(pairs):
 
 
 def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_fraction,
-                verbose, settings=None):
+                verbose, settings=None, change_column=None):
     from rnnkit.asne import ASNERegressor
     runs = []
     for budget in budgets:
@@ -201,11 +213,13 @@ def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_f
                                 n_jobs=jobs, random_state=seed, verbose=verbose,
                                 **(settings or {}))
             t0 = time.perf_counter()
-            est.fit(X_tr, y_tr, validation_data=(X_val, y_val))
+            est.fit(X_tr, change(X_tr, y_tr, change_column),
+                    validation_data=(X_val, change(X_val, y_val, change_column)))
             secs = time.perf_counter() - t0
             h = est.history_
             net = est.best_network_
-            run = dict(budget=budget, seed=seed, mae=mae(est.predict(X_val), y_val),
+            run = dict(budget=budget, seed=seed,
+                       mae=mae(predict_level(est, X_val, change_column), y_val),
                        n_params=int(net.n_params), seconds=secs,
                        epochs_spent=int(h["epochs_spent"][-1]), summary=net.summary(),
                        curve=[h["epochs_spent"].tolist(), h["best_mae"].tolist()],
@@ -218,7 +232,7 @@ def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_f
     return runs
 
 
-def defaults_part(X, y, train, val, jobs, seeds):
+def defaults_part(X, y, train, val, jobs, seeds, change_column=None):
     """A new user's call on the first 3,000 minutes, at the defaults and in the papers' mode."""
     from rnnkit.asne import ASNERegressor
     X_tr = [X[i][:USER_ROWS] for i in train]
@@ -233,8 +247,8 @@ def defaults_part(X, y, train, val, jobs, seeds):
         for seed in seeds:
             t0 = time.perf_counter()
             est = ASNERegressor(n_candidates=24, epochs=5, n_jobs=jobs, random_state=seed,
-                                mode=mode).fit(X_tr, y_tr)
-            out[mode].append(mae(est.predict(X_te), y_te))
+                                mode=mode).fit(X_tr, change(X_tr, y_tr, change_column))
+            out[mode].append(mae(predict_level(est, X_te, change_column), y_te))
             print(f"  ASNERegressor(n_candidates=24, epochs=5, n_jobs={jobs}, "
                   f"random_state={seed}, mode={mode!r}): MAE {out[mode][-1]:.5f} "
                   f"({est.best_network_.n_params} params, {est.history_['epochs_spent'][-1]} "
@@ -290,6 +304,9 @@ def main(argv=None):
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="an ASNERegressor parameter of the searches, e.g. hidden_nodes=24 or "
                    "direct_inputs=False (repeatable)")
+    p.add_argument("--predict-change", action="store_true",
+                   help="the searches (and the new user's calls) learn the target's change "
+                   "from its last value; predictions add that value back")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--cells", default=",".join(CELLS), help="fixed networks' cell types")
     p.add_argument("--depths", default="1,2", help="fixed networks' layer counts")
@@ -306,23 +323,24 @@ def main(argv=None):
     budgets = [int(b) for b in a.budgets.split(",")]
     seeds = [int(s) for s in a.seeds.split(",")]
     epochs = a.epochs or ASNERegressor().epochs
-    X, y = load(a.path)
+    X, y, target_column = load(a.path)
     tr, va = parse_burners(a.train), parse_burners(a.val)
     X_tr, y_tr, X_val, y_val = ([X[i] for i in tr], [y[i] for i in tr],
                                 [X[i] for i in va], [y[i] for i in va])
     persist = persistence(X_val, y_val)
     settings = parse_settings(a.set)
+    change_column = target_column if a.predict_change else None
     print(f"coal: train burners {a.train}, validate {a.val}; budgets {budgets} epochs; "
           f"seeds {seeds}; {a.jobs} workers; search settings {settings or 'defaults'}; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
     out = {"train": a.train, "val": a.val, "budgets": budgets, "seeds": seeds,
            "persistence": persist, "settings": settings}
     if "defaults" not in skip:
-        out["defaults"] = defaults_part(X, y, tr, va, a.jobs, seeds)
+        out["defaults"] = defaults_part(X, y, tr, va, a.jobs, seeds, change_column)
     searches = fixed = []
     if "search" not in skip:
         searches = search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs, epochs,
-                               a.refine_fraction, a.verbose, settings)
+                               a.refine_fraction, a.verbose, settings, change_column)
     if "fixed" not in skip:
         fixed, unit = fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs,
                                  a.cells.split(","), [int(d) for d in a.depths.split(",")])
