@@ -305,8 +305,9 @@ def main(argv=None):
                    help="an ASNERegressor parameter of the searches, e.g. hidden_nodes=24 or "
                    "direct_inputs=False (repeatable)")
     p.add_argument("--predict-change", action="store_true",
-                   help="the searches (and the new user's calls) learn the target's change "
-                   "from its last value; predictions add that value back")
+                   help="every model (searches, fixed networks, the new user's calls) learns "
+                   "the target's change from its last value (the same MAE: predictions add "
+                   "that value back)")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--cells", default=",".join(CELLS), help="fixed networks' cell types")
     p.add_argument("--depths", default="1,2", help="fixed networks' layer counts")
@@ -342,7 +343,8 @@ def main(argv=None):
         searches = search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs, epochs,
                                a.refine_fraction, a.verbose, settings, change_column)
     if "fixed" not in skip:
-        fixed, unit = fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs,
+        fixed, unit = fixed_part(X_tr, change(X_tr, y_tr, change_column), X_val,
+                                 change(X_val, y_val, change_column), budgets, seeds, a.jobs,
                                  a.cells.split(","), [int(d) for d in a.depths.split(",")])
         for r in fixed:
             r["at"] = {str(b): at_budget(r, b, unit) for b in budgets}
