@@ -92,8 +92,9 @@ def predict_level(est, X, column):
     return pred if column is None else [p + x[:, column] for x, p in zip(X, pred)]
 
 
-def persistence(X, y):
-    return mae([x[:, -1] for x in X], y)
+def persistence(X, y, column):
+    """MAE of repeating the last value of input ``column`` (the target's own)."""
+    return mae([x[:, column] for x in X], y)
 
 
 # ---------------------------------------------------------------- fixed networks
@@ -232,14 +233,14 @@ def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_f
     return runs
 
 
-def defaults_part(X, y, train, val, jobs, seeds, change_column=None):
+def defaults_part(X, y, train, val, jobs, seeds, target_column, change_column=None):
     """A new user's call on the first 3,000 minutes, at the defaults and in the papers' mode."""
     from rnnkit.asne import ASNERegressor
     X_tr = [X[i][:USER_ROWS] for i in train]
     y_tr = [y[i][:USER_ROWS] for i in train]
     X_te = [X[i][:USER_ROWS] for i in val]
     y_te = [y[i][:USER_ROWS] for i in val]
-    out = {"persistence": persistence(X_te, y_te)}
+    out = {"persistence": persistence(X_te, y_te, target_column)}
     print(f"defaults: first {USER_ROWS} minutes; persistence MAE {out['persistence']:.5f}",
           flush=True)
     for mode in ("extended", "intended"):
@@ -328,7 +329,7 @@ def main(argv=None):
     tr, va = parse_burners(a.train), parse_burners(a.val)
     X_tr, y_tr, X_val, y_val = ([X[i] for i in tr], [y[i] for i in tr],
                                 [X[i] for i in va], [y[i] for i in va])
-    persist = persistence(X_val, y_val)
+    persist = persistence(X_val, y_val, target_column)
     settings = parse_settings(a.set)
     change_column = target_column if a.predict_change else None
     print(f"coal: train burners {a.train}, validate {a.val}; budgets {budgets} epochs; "
@@ -337,7 +338,8 @@ def main(argv=None):
     out = {"train": a.train, "val": a.val, "budgets": budgets, "seeds": seeds,
            "persistence": persist, "settings": settings}
     if "defaults" not in skip:
-        out["defaults"] = defaults_part(X, y, tr, va, a.jobs, seeds, change_column)
+        out["defaults"] = defaults_part(X, y, tr, va, a.jobs, seeds, target_column,
+                                        change_column)
     searches = fixed = []
     if "search" not in skip:
         searches = search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs, epochs,
