@@ -7,6 +7,12 @@ drive the choice of the best network and epoch, for the search and the fixed
 networks alike, so they are not untouched test data.  Settings were chosen
 on ``--train 0-5 --val 6-7`` only.
 
+Every model learns what the estimator learns at its defaults: the change of
+``Main_Flm_Int`` from its last value (the estimator finds that column;
+predictions add the value back, so every MAE is the level's).  ``--level``
+makes every model learn the level itself (``last_value_column=None``), the
+defaults before 2026-12-04.
+
 Parts (``--skip`` any of them):
 
 ``defaults``
@@ -29,8 +35,9 @@ Parts (``--skip`` any of them):
     The ten fixed networks (12 inputs -> 1 or 2 fully connected layers of
     12 cells of one type: Delta, GRU, LSTM, MGU, UGRNN -> 1 output, spec
     section 12) for every seed, on the same trainer and the same data
-    preparation as the search (the estimator's defaults: columns and target
-    mapped to [-0.5, 0.5] over the training burners, 240-step training
+    preparation as the search (the estimator's defaults: the change from
+    the last value, columns and that change mapped to [-0.5, 0.5] over the
+    training burners, 240-step training
     segments, Nesterov SGD at the same learning rate), each trained once for
     the largest budget (``--cells`` and ``--depths`` select some of them);
     the figure at a smaller budget is its best
@@ -81,34 +88,27 @@ def mae(pred, y):
     return float(np.mean([np.mean(np.abs(np.asarray(p) - t)) for p, t in zip(pred, y)]))
 
 
-def change(X, y, column):
-    """Targets minus the last value of input ``column`` (None: the targets as they are)."""
-    return y if column is None else [t - x[:, column] for x, t in zip(X, y)]
-
-
-def predict_level(est, X, column):
-    """The estimator's predictions, plus the last value of ``column`` if it predicts the change."""
-    pred = est.predict(X)
-    return pred if column is None else [p + x[:, column] for x, p in zip(X, pred)]
-
-
 def persistence(X, y, column):
     """MAE of repeating the last value of input ``column`` (the target's own)."""
     return mae([x[:, column] for x in X], y)
 
 
 # ---------------------------------------------------------------- fixed networks
-def prepare_like_the_estimator(X_tr, y_tr, X_val, y_val):
-    """The estimator's default preparation: min-max maps and training segments.
+def prepare_like_the_estimator(X_tr, y_tr, X_val, y_val, level=False):
+    """The estimator's default preparation: the change from the target's last
+    value (the level with ``level=True``), min-max maps and training segments.
 
     Returns ``(data, unit, learning_rate)``: the four series lists in
     training units, the target's scale (MAE in file units = MAE / unit) and
     the estimator's default learning rate.
     """
     from rnnkit.asne.estimator import AUTO_DEFAULTS
-    from rnnkit.asne.preprocessing import fit_scalers, scale_inputs, scale_targets, segments
+    from rnnkit.asne.preprocessing import (find_last_value_column, fit_scalers, minus_column,
+                                           scale_inputs, scale_targets, segments)
 
     d = AUTO_DEFAULTS["extended"]
+    column = None if level else find_last_value_column(X_tr, y_tr)
+    y_tr, y_val = minus_column(X_tr, y_tr, column), minus_column(X_val, y_val, column)
     x_scaler, y_scaler = fit_scalers(X_tr, y_tr)
     X_s, y_s = segments(scale_inputs(X_tr, x_scaler), scale_targets(y_tr, y_scaler),
                         d["segment_length"])
@@ -157,8 +157,9 @@ def best_so_far(run, unit):
     return curve
 
 
-def fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, cells=CELLS, depths=(1, 2)):
-    data, unit, lr = prepare_like_the_estimator(X_tr, y_tr, X_val, y_val)
+def fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, cells=CELLS, depths=(1, 2),
+               level=False):
+    data, unit, lr = prepare_like_the_estimator(X_tr, y_tr, X_val, y_val, level)
     tasks = [(cell, depth, seed, max(budgets), lr)
              for depth in depths for cell in cells for seed in seeds]
     runs = []
@@ -204,7 +205,7 @@ def parse_settings(pairs):
 
 
 def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_fraction,
-                verbose, settings=None, change_column=None):
+                verbose, settings=None):
     from rnnkit.asne import ASNERegressor
     runs = []
     for budget in budgets:
@@ -214,13 +215,12 @@ def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_f
                                 n_jobs=jobs, random_state=seed, verbose=verbose,
                                 **(settings or {}))
             t0 = time.perf_counter()
-            est.fit(X_tr, change(X_tr, y_tr, change_column),
-                    validation_data=(X_val, change(X_val, y_val, change_column)))
+            est.fit(X_tr, y_tr, validation_data=(X_val, y_val))
             secs = time.perf_counter() - t0
             h = est.history_
             net = est.best_network_
             run = dict(budget=budget, seed=seed,
-                       mae=mae(predict_level(est, X_val, change_column), y_val),
+                       mae=mae(est.predict(X_val), y_val),
                        n_params=int(net.n_params), seconds=secs,
                        epochs_spent=int(h["epochs_spent"][-1]), summary=net.summary(),
                        curve=[h["epochs_spent"].tolist(), h["best_mae"].tolist()],
@@ -233,8 +233,9 @@ def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_f
     return runs
 
 
-def defaults_part(X, y, train, val, jobs, seeds, target_column, change_column=None):
-    """A new user's call on the first 3,000 minutes, at the defaults and in the papers' mode."""
+def defaults_part(X, y, train, val, jobs, seeds, target_column, level=False):
+    """A new user's call on the first 3,000 minutes, at the defaults and in the papers' mode
+    (``level``: the defaults but ``last_value_column=None``)."""
     from rnnkit.asne import ASNERegressor
     X_tr = [X[i][:USER_ROWS] for i in train]
     y_tr = [y[i][:USER_ROWS] for i in train]
@@ -247,9 +248,10 @@ def defaults_part(X, y, train, val, jobs, seeds, target_column, change_column=No
         out[mode] = []
         for seed in seeds:
             t0 = time.perf_counter()
+            extra = {"last_value_column": None} if level else {}
             est = ASNERegressor(n_candidates=24, epochs=5, n_jobs=jobs, random_state=seed,
-                                mode=mode).fit(X_tr, change(X_tr, y_tr, change_column))
-            out[mode].append(mae(predict_level(est, X_te, change_column), y_te))
+                                mode=mode, **extra).fit(X_tr, y_tr)
+            out[mode].append(mae(est.predict(X_te), y_te))
             print(f"  ASNERegressor(n_candidates=24, epochs=5, n_jobs={jobs}, "
                   f"random_state={seed}, mode={mode!r}): MAE {out[mode][-1]:.5f} "
                   f"({est.best_network_.n_params} params, {est.history_['epochs_spent'][-1]} "
@@ -305,10 +307,10 @@ def main(argv=None):
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="an ASNERegressor parameter of the searches, e.g. hidden_nodes=24 or "
                    "direct_inputs=False (repeatable)")
-    p.add_argument("--predict-change", action="store_true",
-                   help="every model (searches, fixed networks, the new user's calls) learns "
-                   "the target's change from its last value (the same MAE: predictions add "
-                   "that value back)")
+    p.add_argument("--level", action="store_true",
+                   help="every model (searches, fixed networks, the new user's extended-mode "
+                   "calls) learns the target's level (last_value_column=None) instead of the "
+                   "estimator's default, the change from the target's last value")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--cells", default=",".join(CELLS), help="fixed networks' cell types")
     p.add_argument("--depths", default="1,2", help="fixed networks' layer counts")
@@ -331,23 +333,23 @@ def main(argv=None):
                                 [X[i] for i in va], [y[i] for i in va])
     persist = persistence(X_val, y_val, target_column)
     settings = parse_settings(a.set)
-    change_column = target_column if a.predict_change else None
+    if a.level:
+        settings.setdefault("last_value_column", None)
     print(f"coal: train burners {a.train}, validate {a.val}; budgets {budgets} epochs; "
           f"seeds {seeds}; {a.jobs} workers; search settings {settings or 'defaults'}; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
     out = {"train": a.train, "val": a.val, "budgets": budgets, "seeds": seeds,
            "persistence": persist, "settings": settings}
     if "defaults" not in skip:
-        out["defaults"] = defaults_part(X, y, tr, va, a.jobs, seeds, target_column,
-                                        change_column)
+        out["defaults"] = defaults_part(X, y, tr, va, a.jobs, seeds, target_column, a.level)
     searches = fixed = []
     if "search" not in skip:
         searches = search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs, epochs,
-                               a.refine_fraction, a.verbose, settings, change_column)
+                               a.refine_fraction, a.verbose, settings)
     if "fixed" not in skip:
-        fixed, unit = fixed_part(X_tr, change(X_tr, y_tr, change_column), X_val,
-                                 change(X_val, y_val, change_column), budgets, seeds, a.jobs,
-                                 a.cells.split(","), [int(d) for d in a.depths.split(",")])
+        fixed, unit = fixed_part(X_tr, y_tr, X_val, y_val, budgets, seeds, a.jobs,
+                                 a.cells.split(","), [int(d) for d in a.depths.split(",")],
+                                 a.level)
         for r in fixed:
             r["at"] = {str(b): at_budget(r, b, unit) for b in budgets}
             del r["val_mse"], r["val_mae"]

@@ -13,7 +13,8 @@ from .._sequences import (as_sequence_input, check_sequence_targets, check_seque
 from .config import (ANT_SPECIES, INHERIT, IO_CELLS, LAMARCKIAN, MODES, NEW_WEIGHTS,
                      REWARD_RULES, SOCIAL_ANTS, WEIGHT_NORMS, make_config)
 from .network import ASNENetwork
-from .preprocessing import fit_scalers, scale_inputs, scale_targets, segments
+from .preprocessing import (find_last_value_column, fit_scalers, minus_column, scale_inputs,
+                            scale_targets, segments)
 from .search import ASNESearch, data_fingerprint
 
 
@@ -22,11 +23,11 @@ AUTO_DEFAULTS = {
                      lamarckian="elite", inherit="all", new_weights="uniform",
                      evaluate_initial=True, io_cells="linear", direct_inputs=True,
                      learning_rate=0.1, scale="minmax", segment_length=240,
-                     refine_epochs="search"),
+                     refine_epochs="search", last_value_column="find"),
     "spec": dict(hidden_layers=3, ants="standard", social=None, jumps=False, lamarckian=None,
                  inherit="edges", new_weights="uniform", evaluate_initial=False,
                  io_cells="sampled", direct_inputs=False, learning_rate=0.001, scale=None,
-                 segment_length=None, refine_epochs=0),
+                 segment_length=None, refine_epochs=0, last_value_column=None),
 }
 """What each ``"auto"`` parameter means: ``"extended"`` mode, and the papers'
 modes (``"intended"``, ``"faithful"``)."""
@@ -53,7 +54,9 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     ants with social ants on two hidden layers, and inheritance of every
     trained parameter from the best population member that has it, so that
     training carries over from candidate to candidate, and it trains the
-    best network further at the end (``refine_epochs``); ``"intended"`` is
+    best network further at the end (``refine_epochs``); when the target is
+    the next value of an input column, the networks learn its change from
+    that last value (``last_value_column``); ``"intended"`` is
     the papers' algorithm and ``"faithful"`` the reference code's rules
     (see ``switches``), both with the paper's settings.  Any parameter set explicitly
     overrides the mode.
@@ -152,6 +155,17 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         epochs`` in extended mode, so the search spends a quarter of its
         epochs on candidates and three quarters on its best network; 0
         otherwise).
+    last_value_column : int, None or "auto", default="auto"
+        Beyond the papers, for forecasting: the input column holding the
+        target's last value (``X[t + 1, j] == y[t]``).  The networks then
+        learn the change ``y[t] - X[t, j]`` and predictions add ``X[t, j]``
+        back, so an untrained network starts at "repeat the last value"
+        (persistence); errors, ``history_`` and ``best_network_`` stay in the
+        target's units.  None learns ``y`` itself.  "auto": in extended mode,
+        the first column with ``X[t + 1, j] == y[t]`` at every step of every
+        series of ``X`` (exact equality, as when ``y`` is the next row of a
+        column of ``X``; None when no column is), else None.  The column found
+        is ``last_value_column_``.
     mode : {"extended", "intended", "faithful"}, default="extended"
         Defaults of the "auto" parameters, and the rules: the papers' (also
         in extended mode) or the reference code's (see
@@ -205,7 +219,11 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     search_ : ASNESearch
         Colony, population and counters (``n_retries``, ``n_guard_restarts``).
     input_scaler_, target_scaler_ : sklearn.preprocessing.MinMaxScaler or None
-        The fitted scaling (None without scaling).
+        The fitted scaling (None without scaling); with a
+        ``last_value_column_``, the target scaler maps the change.
+    last_value_column_ : int or None
+        The input column whose value the networks' output is added to (None:
+        they predict the target itself).
     n_features_in_ : int
 
     Examples
@@ -250,6 +268,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         "segment_length": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),
                            None],
         "refine_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "last_value_column": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"}),
+                              None],
         "mode": [StrOptions(set(MODES))],
         "switches": [dict, None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -269,8 +289,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                  lamarckian="auto", lamarckian_alpha=0.5, inherit="auto", new_weights="auto",
                  evaluate_initial="auto", io_cells="auto", direct_inputs="auto",
                  learning_rate="auto", momentum=0.9, scale="auto", segment_length="auto",
-                 refine_epochs="auto", mode="extended", switches=None, validation_fraction=0.2,
-                 n_jobs=1, checkpoint=None, checkpoint_every=10, trainer=None, predictor=None,
+                 refine_epochs="auto", last_value_column="auto", mode="extended",
+                 switches=None, validation_fraction=0.2, n_jobs=1, checkpoint=None, checkpoint_every=10, trainer=None, predictor=None,
                  random_state=None, verbose=0):
         self.n_ants = n_ants
         self.n_candidates = n_candidates
@@ -300,6 +320,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         self.scale = scale
         self.segment_length = segment_length
         self.refine_epochs = refine_epochs
+        self.last_value_column = last_value_column
         self.mode = mode
         self.switches = switches
         self.validation_fraction = validation_fraction
@@ -366,6 +387,13 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             X_tr, y_tr, X_val, y_val = self._split(X_list, y_list)
         opts = self._resolved()
         config = self._config(n_features, opts)
+        column = opts["last_value_column"]
+        if column == "find":
+            column = find_last_value_column(X_list, y_list)
+        elif column is not None and column >= n_features:
+            raise ValueError(f"last_value_column={column} is not a column of X, which has "
+                             f"{n_features} features")
+        y_tr, y_val = minus_column(X_tr, y_tr, column), minus_column(X_val, y_val, column)
         n_jobs = int(self.n_jobs)
         x_scaler = y_scaler = None
         if opts["scale"] == "minmax":
@@ -408,12 +436,13 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                 "error: every training run diverged to NaN or infinity. Try a smaller "
                 "learning_rate, scale inputs and targets to a small range (scale='minmax'), "
                 "or look for extreme values in the data.")
-        maps = {"input_map": None, "target_map": None}
+        maps = {"input_map": None, "target_map": None, "last_value_column": column}
         if x_scaler is not None:
-            maps = {"input_map": (x_scaler.scale_, x_scaler.min_),
-                    "target_map": (unit, float(y_scaler.min_[0]))}
+            maps.update(input_map=(x_scaler.scale_, x_scaler.min_),
+                        target_map=(unit, float(y_scaler.min_[0])))
         self.n_features_in_ = n_features
         self.input_scaler_, self.target_scaler_ = x_scaler, y_scaler
+        self.last_value_column_ = column
         self.search_ = search
         self.population_ = [
             ASNENetwork(m.genome, m.params, m.edge_weights, m.fitness * search.error_scale ** 2,

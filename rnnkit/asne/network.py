@@ -27,10 +27,13 @@ class ASNENetwork:
     target_map : tuple (scale, offset) of float, optional
         The network's output ``o`` is returned as ``(o - offset) / scale``;
         None returns ``o``.
+    last_value_column : int, optional
+        Input column added to the output (in the target's units): the
+        network predicts the target's change from ``X[:, last_value_column]``.
     """
 
     def __init__(self, genome, params, edge_weights=None, fitness=np.nan, mae=np.nan,
-                 predictor=None, input_map=None, target_map=None):
+                 predictor=None, input_map=None, target_map=None, last_value_column=None):
         self.genome = genome
         self.params = np.asarray(params, dtype=np.float64)
         self.edge_weights = (np.full(genome.n_edges, np.nan) if edge_weights is None
@@ -41,6 +44,7 @@ class ASNENetwork:
         self.input_map = None if input_map is None else tuple(
             np.asarray(v, dtype=np.float64) for v in input_map)
         self.target_map = None if target_map is None else tuple(float(v) for v in target_map)
+        self.last_value_column = None if last_value_column is None else int(last_value_column)
 
     # --------------------------------------------------------------- summary
     @property
@@ -68,13 +72,18 @@ class ASNENetwork:
         predictor = self.predictor
         if predictor is None:
             from .training import predict_genome as predictor
+        X_list = [np.asarray(x, dtype=np.float64) for x in X_list]
+        X_net = X_list
         if self.input_map is not None:
             scale, offset = self.input_map
-            X_list = [np.asarray(x, dtype=np.float64) * scale + offset for x in X_list]
-        out = predictor(self.genome, self.params, X_list)
+            X_net = [x * scale + offset for x in X_list]
+        out = predictor(self.genome, self.params, X_net)
         if self.target_map is not None:
             scale, offset = self.target_map
             out = [(np.asarray(o, dtype=np.float64) - offset) / scale for o in out]
+        if self.last_value_column is not None:
+            out = [np.asarray(o, dtype=np.float64) + x[:, self.last_value_column]
+                   for o, x in zip(out, X_list)]
         return out
 
     # --------------------------------------------------------------- export
