@@ -10,7 +10,7 @@ on ``--train 0-5 --val 6-7`` only.
 Every model learns what the estimator learns at its defaults: the change of
 ``Main_Flm_Int`` from its last value (the estimator finds that column;
 predictions add the value back, so every MAE is the level's).  ``--level``
-makes every model learn the level itself (``last_value_column=None``), the
+makes every model learn the level itself (``baseline_feature=None``), the
 defaults before 2026-12-04.
 
 Parts (``--skip`` any of them):
@@ -102,13 +102,15 @@ def prepare_like_the_estimator(X_tr, y_tr, X_val, y_val, level=False):
     training units, the target's scale (MAE in file units = MAE / unit) and
     the estimator's default learning rate.
     """
+    from rnnkit._sequences import lagged_copy
     from rnnkit.asne.estimator import AUTO_DEFAULTS
-    from rnnkit.asne.preprocessing import (find_last_value_column, fit_scalers, minus_column,
-                                           scale_inputs, scale_targets, segments)
+    from rnnkit.asne.preprocessing import (fit_scalers, minus_feature, scale_inputs,
+                                           scale_targets, segments)
 
     d = AUTO_DEFAULTS["extended"]
-    column = None if level else find_last_value_column(X_tr, y_tr)
-    y_tr, y_val = minus_column(X_tr, y_tr, column), minus_column(X_val, y_val, column)
+    feature = -1 if level else lagged_copy(X_tr, y_tr)
+    feature = None if feature < 0 else feature
+    y_tr, y_val = minus_feature(X_tr, y_tr, feature), minus_feature(X_val, y_val, feature)
     x_scaler, y_scaler = fit_scalers(X_tr, y_tr)
     X_s, y_s = segments(scale_inputs(X_tr, x_scaler), scale_targets(y_tr, y_scaler),
                         d["segment_length"])
@@ -235,7 +237,7 @@ def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_f
 
 def defaults_part(X, y, train, val, jobs, seeds, target_column, level=False):
     """A new user's call on the first 3,000 minutes, at the defaults and in the papers' mode
-    (``level``: the defaults but ``last_value_column=None``)."""
+    (``level``: the defaults but ``baseline_feature=None``)."""
     from rnnkit.asne import ASNERegressor
     X_tr = [X[i][:USER_ROWS] for i in train]
     y_tr = [y[i][:USER_ROWS] for i in train]
@@ -248,7 +250,7 @@ def defaults_part(X, y, train, val, jobs, seeds, target_column, level=False):
         out[mode] = []
         for seed in seeds:
             t0 = time.perf_counter()
-            extra = {"last_value_column": None} if level else {}
+            extra = {"baseline_feature": None} if level else {}
             est = ASNERegressor(n_candidates=24, epochs=5, n_jobs=jobs, random_state=seed,
                                 mode=mode, **extra).fit(X_tr, y_tr)
             out[mode].append(mae(est.predict(X_te), y_te))
@@ -309,7 +311,7 @@ def main(argv=None):
                    "direct_inputs=False (repeatable)")
     p.add_argument("--level", action="store_true",
                    help="every model (searches, fixed networks, the new user's extended-mode "
-                   "calls) learns the target's level (last_value_column=None) instead of the "
+                   "calls) learns the target's level (baseline_feature=None) instead of the "
                    "estimator's default, the change from the target's last value")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--cells", default=",".join(CELLS), help="fixed networks' cell types")
@@ -334,7 +336,7 @@ def main(argv=None):
     persist = persistence(X_val, y_val, target_column)
     settings = parse_settings(a.set)
     if a.level:
-        settings.setdefault("last_value_column", None)
+        settings.setdefault("baseline_feature", None)
     print(f"coal: train burners {a.train}, validate {a.val}; budgets {budgets} epochs; "
           f"seeds {seeds}; {a.jobs} workers; search settings {settings or 'defaults'}; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)

@@ -278,6 +278,32 @@ def step_changes(X, lengths):
     return out
 
 
+def lagged_copy(X_list, y_list):
+    """First feature equal to the previous step's target, or -1.
+
+    Feature ``j`` qualifies when ``X[t, j] == y[t - 1]`` exactly at every step
+    ``1 <= t < n_steps`` of every series, with at least one such step: the
+    one-step-ahead framing of a series whose target is among the inputs.
+
+    Parameters
+    ----------
+    X_list : list of ndarray of shape (n_steps_k, n_features)
+    y_list : list of ndarray of shape (n_steps_k,)
+
+    Returns
+    -------
+    int
+    """
+    pairs = [(x[1:], t[:-1]) for x, t in zip(X_list, y_list) if len(x) > 1]
+    if not pairs:
+        return -1
+    match = np.ones(X_list[0].shape[1], dtype=bool)
+    for x, t in pairs:
+        match &= (x == t[:, None]).all(axis=0)
+    found = np.flatnonzero(match)
+    return int(found[0]) if found.size else -1
+
+
 def step_moments(X, lengths):
     """Mean and standard deviation of each feature over the valid steps.
 

@@ -3,7 +3,7 @@ import numpy as np
 import scipy.sparse as sp
 import pytest
 
-from rnnkit._sequences import check_sequence_targets, check_sequences
+from rnnkit._sequences import check_sequence_targets, check_sequences, lagged_copy
 
 
 def test_three_forms_agree():
@@ -128,3 +128,15 @@ def test_targets_per_sequence_and_per_step():
     assert per_step and (Y[1, 1:] == 0).all() and (Y[0] == 1).all()
     with pytest.raises(ValueError, match="expected \\(1, 1\\)"):
         check_sequence_targets([np.arange(3.0), np.arange(2.0)], lengths)
+
+
+def test_lagged_copy_finds_the_targets_own_feature():
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=(n + 1, 3)) for n in (5, 9, 2)]
+    X = [s[:-1] for s in series]
+    y = [s[1:, 2] for s in series]
+    assert lagged_copy(X, y) == 2
+    assert lagged_copy([np.column_stack([x[:, 2], x]) for x in X], y) == 0  # the first
+    assert lagged_copy(X, [t + 1e-12 for t in y]) == -1  # exact equality only
+    assert lagged_copy([x[:1] for x in X], [t[:1] for t in y]) == -1  # no step to compare
+    assert lagged_copy(X + [X[0][::-1]], y + [y[0]]) == -1  # every series must match

@@ -9,12 +9,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._sequences import (as_sequence_input, check_sequence_targets, check_sequences,
-                          sequence_form)
+                          lagged_copy, sequence_form)
 from .config import (ANT_SPECIES, INHERIT, IO_CELLS, LAMARCKIAN, MODES, NEW_WEIGHTS,
                      REWARD_RULES, SOCIAL_ANTS, WEIGHT_NORMS, make_config)
 from .network import ASNENetwork
-from .preprocessing import (find_last_value_column, fit_scalers, minus_column, scale_inputs,
-                            scale_targets, segments)
+from .preprocessing import fit_scalers, minus_feature, scale_inputs, scale_targets, segments
 from .search import ASNESearch, data_fingerprint
 
 
@@ -23,11 +22,11 @@ AUTO_DEFAULTS = {
                      lamarckian="elite", inherit="all", new_weights="uniform",
                      evaluate_initial=True, io_cells="linear", direct_inputs=True,
                      learning_rate=0.1, scale="minmax", segment_length=240,
-                     refine_epochs="search", last_value_column="find"),
+                     refine_epochs="search", baseline_feature="find"),
     "spec": dict(hidden_layers=3, ants="standard", social=None, jumps=False, lamarckian=None,
                  inherit="edges", new_weights="uniform", evaluate_initial=False,
                  io_cells="sampled", direct_inputs=False, learning_rate=0.001, scale=None,
-                 segment_length=None, refine_epochs=0, last_value_column=None),
+                 segment_length=None, refine_epochs=0, baseline_feature=None),
 }
 """What each ``"auto"`` parameter means: ``"extended"`` mode, and the papers'
 modes (``"intended"``, ``"faithful"``)."""
@@ -56,7 +55,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     training carries over from candidate to candidate, and it trains the
     best network further at the end (``refine_epochs``); when the target is
     the next value of an input column, the networks learn its change from
-    that last value (``last_value_column``); ``"intended"`` is
+    that last value (``baseline_feature``); ``"intended"`` is
     the papers' algorithm and ``"faithful"`` the reference code's rules
     (see ``switches``), both with the paper's settings.  Any parameter set explicitly
     overrides the mode.
@@ -155,17 +154,18 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         epochs`` in extended mode, so the search spends a quarter of its
         epochs on candidates and three quarters on its best network; 0
         otherwise).
-    last_value_column : int, None or "auto", default="auto"
-        Beyond the papers, for forecasting: the input column holding the
-        target's last value (``X[t + 1, j] == y[t]``).  The networks then
-        learn the change ``y[t] - X[t, j]`` and predictions add ``X[t, j]``
-        back, so an untrained network starts at "repeat the last value"
-        (persistence); errors, ``history_`` and ``best_network_`` stay in the
-        target's units.  None learns ``y`` itself.  "auto": in extended mode,
-        the first column with ``X[t + 1, j] == y[t]`` at every step of every
-        series of ``X`` (exact equality, as when ``y`` is the next row of a
-        column of ``X``; None when no column is), else None.  The column found
-        is ``last_value_column_``.
+    baseline_feature : int, None or "auto", default="auto"
+        Beyond the papers, for forecasting (as in ``RecurrentRegressor``):
+        the input feature ``j`` holding the target's last value
+        (``X[t + 1, j] == y[t]``).  The networks then learn the change
+        ``y[t] - X[t, j]`` and predictions add ``X[t, j]`` back, so a network
+        whose output is zero predicts persistence (repeat the last value);
+        errors, ``history_`` and ``best_network_`` stay in the target's
+        units.  None learns ``y`` itself.  "auto": in extended mode, the
+        first feature with ``X[t + 1, j] == y[t]`` exactly at every step of
+        every series of ``X`` (as when ``y`` is the next row of a column of
+        ``X``; None when no feature is), else None.  The feature used is
+        ``baseline_feature_``.
     mode : {"extended", "intended", "faithful"}, default="extended"
         Defaults of the "auto" parameters, and the rules: the papers' (also
         in extended mode) or the reference code's (see
@@ -220,10 +220,10 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         Colony, population and counters (``n_retries``, ``n_guard_restarts``).
     input_scaler_, target_scaler_ : sklearn.preprocessing.MinMaxScaler or None
         The fitted scaling (None without scaling); with a
-        ``last_value_column_``, the target scaler maps the change.
-    last_value_column_ : int or None
-        The input column whose value the networks' output is added to (None:
-        they predict the target itself).
+        ``baseline_feature_``, the target scaler maps the change.
+    baseline_feature_ : int or None
+        The input feature whose value the networks' output is added to
+        (None: they predict the target itself).
     n_features_in_ : int
 
     Examples
@@ -268,8 +268,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         "segment_length": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),
                            None],
         "refine_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
-        "last_value_column": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"}),
-                              None],
+        "baseline_feature": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"}),
+                             None],
         "mode": [StrOptions(set(MODES))],
         "switches": [dict, None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -289,7 +289,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                  lamarckian="auto", lamarckian_alpha=0.5, inherit="auto", new_weights="auto",
                  evaluate_initial="auto", io_cells="auto", direct_inputs="auto",
                  learning_rate="auto", momentum=0.9, scale="auto", segment_length="auto",
-                 refine_epochs="auto", last_value_column="auto", mode="extended",
+                 refine_epochs="auto", baseline_feature="auto", mode="extended",
                  switches=None, validation_fraction=0.2, n_jobs=1, checkpoint=None, checkpoint_every=10, trainer=None, predictor=None,
                  random_state=None, verbose=0):
         self.n_ants = n_ants
@@ -320,7 +320,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         self.scale = scale
         self.segment_length = segment_length
         self.refine_epochs = refine_epochs
-        self.last_value_column = last_value_column
+        self.baseline_feature = baseline_feature
         self.mode = mode
         self.switches = switches
         self.validation_fraction = validation_fraction
@@ -387,13 +387,14 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             X_tr, y_tr, X_val, y_val = self._split(X_list, y_list)
         opts = self._resolved()
         config = self._config(n_features, opts)
-        column = opts["last_value_column"]
-        if column == "find":
-            column = find_last_value_column(X_list, y_list)
-        elif column is not None and column >= n_features:
-            raise ValueError(f"last_value_column={column} is not a column of X, which has "
+        baseline = opts["baseline_feature"]
+        if baseline == "find":
+            baseline = lagged_copy(X_list, y_list)
+            baseline = None if baseline < 0 else baseline
+        elif baseline is not None and baseline >= n_features:
+            raise ValueError(f"baseline_feature={baseline} is not a feature of X, which has "
                              f"{n_features} features")
-        y_tr, y_val = minus_column(X_tr, y_tr, column), minus_column(X_val, y_val, column)
+        y_tr, y_val = minus_feature(X_tr, y_tr, baseline), minus_feature(X_val, y_val, baseline)
         n_jobs = int(self.n_jobs)
         x_scaler = y_scaler = None
         if opts["scale"] == "minmax":
@@ -436,13 +437,13 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                 "error: every training run diverged to NaN or infinity. Try a smaller "
                 "learning_rate, scale inputs and targets to a small range (scale='minmax'), "
                 "or look for extreme values in the data.")
-        maps = {"input_map": None, "target_map": None, "last_value_column": column}
+        maps = {"input_map": None, "target_map": None, "baseline_feature": baseline}
         if x_scaler is not None:
             maps.update(input_map=(x_scaler.scale_, x_scaler.min_),
                         target_map=(unit, float(y_scaler.min_[0])))
         self.n_features_in_ = n_features
         self.input_scaler_, self.target_scaler_ = x_scaler, y_scaler
-        self.last_value_column_ = column
+        self.baseline_feature_ = baseline
         self.search_ = search
         self.population_ = [
             ASNENetwork(m.genome, m.params, m.edge_weights, m.fitness * search.error_scale ** 2,

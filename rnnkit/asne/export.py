@@ -40,7 +40,7 @@ def network_to_dict(net):
         "params": net.params.tolist(),
         "input_map": None if net.input_map is None else [v.tolist() for v in net.input_map],
         "target_map": None if net.target_map is None else list(net.target_map),
-        "last_value_column": net.last_value_column,
+        "baseline_feature": net.baseline_feature,
     }
 
 
@@ -65,7 +65,7 @@ def network_fields_from_json(text_or_path):
     -------
     dict
         ``genome``, ``params``, ``edge_weights``, ``fitness``, ``mae``,
-        ``input_map``, ``target_map``, ``last_value_column``.
+        ``input_map``, ``target_map``, ``baseline_feature``.
     """
     text = text_or_path
     if not str(text).lstrip().startswith("{"):
@@ -88,7 +88,7 @@ def network_fields_from_json(text_or_path):
             "fitness": np.nan if d["fitness"] is None else d["fitness"],
             "mae": np.nan if d["mae"] is None else d["mae"],
             "input_map": d.get("input_map"), "target_map": d.get("target_map"),
-            "last_value_column": d.get("last_value_column")}
+            "baseline_feature": d.get("baseline_feature")}
 
 
 def network_to_dot(net, path=None, active_only=True, feature_names=None):

@@ -27,13 +27,13 @@ class ASNENetwork:
     target_map : tuple (scale, offset) of float, optional
         The network's output ``o`` is returned as ``(o - offset) / scale``;
         None returns ``o``.
-    last_value_column : int, optional
-        Input column added to the output (in the target's units): the
-        network predicts the target's change from ``X[:, last_value_column]``.
+    baseline_feature : int, optional
+        Input feature added to the output (in the target's units): the
+        network predicts the target's change from ``X[:, baseline_feature]``.
     """
 
     def __init__(self, genome, params, edge_weights=None, fitness=np.nan, mae=np.nan,
-                 predictor=None, input_map=None, target_map=None, last_value_column=None):
+                 predictor=None, input_map=None, target_map=None, baseline_feature=None):
         self.genome = genome
         self.params = np.asarray(params, dtype=np.float64)
         self.edge_weights = (np.full(genome.n_edges, np.nan) if edge_weights is None
@@ -44,7 +44,7 @@ class ASNENetwork:
         self.input_map = None if input_map is None else tuple(
             np.asarray(v, dtype=np.float64) for v in input_map)
         self.target_map = None if target_map is None else tuple(float(v) for v in target_map)
-        self.last_value_column = None if last_value_column is None else int(last_value_column)
+        self.baseline_feature = None if baseline_feature is None else int(baseline_feature)
 
     # --------------------------------------------------------------- summary
     @property
@@ -81,8 +81,8 @@ class ASNENetwork:
         if self.target_map is not None:
             scale, offset = self.target_map
             out = [(np.asarray(o, dtype=np.float64) - offset) / scale for o in out]
-        if self.last_value_column is not None:
-            out = [np.asarray(o, dtype=np.float64) + x[:, self.last_value_column]
+        if self.baseline_feature is not None:
+            out = [np.asarray(o, dtype=np.float64) + x[:, self.baseline_feature]
                    for o, x in zip(out, X_list)]
         return out
 

@@ -1,4 +1,4 @@
-"""Series preparation for the search: the last value, per-column scaling, training segments."""
+"""Series preparation for the search: the baseline, per-column scaling, training segments."""
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler
 
@@ -6,38 +6,11 @@ SCALE_RANGE = (-0.5, 0.5)
 """Range the input columns and the target are mapped to by :func:`fit_scalers`."""
 
 
-def find_last_value_column(X_list, y_list):
-    """The first input column that holds the target's last value, or None.
-
-    Column ``j`` qualifies when ``X[t + 1, j] == y[t]`` exactly at every step
-    ``t < n_steps - 1`` of every series (the target is that column's next
-    value, as in one-step-ahead forecasting) and there is at least one such
-    step in all.
-
-    Parameters
-    ----------
-    X_list : list of ndarray of shape (n_steps_k, n_features)
-    y_list : list of ndarray of shape (n_steps_k,)
-
-    Returns
-    -------
-    int or None
-    """
-    pairs = [(x, t) for x, t in zip(X_list, y_list) if len(x) > 1]
-    if not pairs:
-        return None
-    match = np.ones(X_list[0].shape[1], dtype=bool)
-    for x, t in pairs:
-        match &= (x[1:] == t[:-1, None]).all(axis=0)
-    found = np.flatnonzero(match)
-    return int(found[0]) if len(found) else None
-
-
-def minus_column(X_list, y_list, column):
-    """Targets minus input ``column`` at the same step (None: the targets as they are)."""
-    if column is None:
+def minus_feature(X_list, y_list, feature):
+    """Targets minus input ``feature`` at the same step (None: the targets as they are)."""
+    if feature is None:
         return list(y_list)
-    return [t - x[:, column] for x, t in zip(X_list, y_list)]
+    return [t - x[:, feature] for x, t in zip(X_list, y_list)]
 
 
 def fit_scalers(X_list, y_list, feature_range=SCALE_RANGE):

@@ -62,7 +62,7 @@ from .._classes import encode_classes
 from .._scratch import Scratch
 from .._sequences import (
     as_sequence_input, check_sequence_targets, check_sequences, cut_sequences,
-    step_changes, step_moments,
+    lagged_copy, step_changes, step_moments,
 )
 from .._threads import compute_threads
 from ..losses import softmax_cross_entropy, squared_error
@@ -661,7 +661,8 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
             return np.full(k, -1, dtype=np.int64)
         F = Xp.shape[2]
         if isinstance(choice, str):  # "auto"
-            return np.array([_lagged_copy(Xp, lengths, Y[:, :, j])
+            X_list = [Xp[i, :n] for i, n in enumerate(lengths)]
+            return np.array([lagged_copy(X_list, [Y[i, :n, j] for i, n in enumerate(lengths)])
                              for j in range(k)], dtype=np.int64)
         feats = np.asarray(choice).ravel()
         if feats.size == 1:
@@ -760,26 +761,6 @@ class BaseRecurrentRegressor(RegressorMixin, BaseRecurrentEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-def _lagged_copy(Xp, lengths, y):
-    """First input feature equal to the previous step's target ``y``, or -1.
-
-    ``Xp[i, t, j] == y[i, t - 1]`` at every step ``1 <= t < lengths[i]`` of
-    every sequence, and at least one such step: the one-step-ahead framing
-    of a series whose target is among the inputs.
-    """
-    T = Xp.shape[1]
-    if T < 2:
-        return -1
-    both = np.arange(1, T)[None, :] < lengths[:, None]
-    if not both.any():
-        return -1
-    prev = y[:, :T - 1][both]
-    for j in range(Xp.shape[2]):
-        if np.array_equal(Xp[:, 1:, j][both], prev):
-            return j
-    return -1
 
 
 def _mean_and_scale(X, lengths, dtype):

@@ -6,7 +6,6 @@ from rnnkit.asne import ASNERegressor
 from rnnkit.asne.estimator import AUTO_DEFAULTS, REFINE_SHARE
 from rnnkit.asne import ASNENetwork
 from rnnkit.asne.genome import CELL_TYPES
-from rnnkit.asne.preprocessing import find_last_value_column
 from rnnkit.asne.search import HISTORY_FIELDS
 
 
@@ -141,7 +140,7 @@ def test_a_wide_input_keeps_the_targets_own_column(task):
                  for series in (X, X_test))
     persistence = _mae([x[:, -1] for x in X_test], y_test)
     errors = {d: _mae(ASNERegressor(n_candidates=6, epochs=3, random_state=0, direct_inputs=d,
-                                    last_value_column=None).fit(X, y).predict(X_test), y_test)
+                                    baseline_feature=None).fit(X, y).predict(X_test), y_test)
               for d in (True, False)}
     assert errors[True] < 0.35 * persistence < errors[False]
 
@@ -162,21 +161,10 @@ def test_explicit_parameters_override_the_mode(task):
     assert ext.input_scaler_ is None
 
 
-def test_the_last_value_column_is_found_by_exact_match(task):
-    X, y, _, _ = task
-    assert find_last_value_column(X, y) == 1
-    twice = [np.column_stack([x[:, 1], x]) for x in X]
-    assert find_last_value_column(twice, y) == 0  # the first of equal columns
-    assert find_last_value_column(X, [t + 1e-12 for t in y]) is None
-    assert find_last_value_column([x[:1] for x in X], [t[:1] for t in y]) is None
-    # one series that breaks the match rules the column out
-    assert find_last_value_column(X + [X[0][::-1]], y + [y[0]]) is None
-
-
 def test_the_defaults_learn_the_change_from_the_last_value(task, fitted):
     X, y, X_test, y_test = task
-    assert fitted.last_value_column_ == 1
-    assert fitted.best_network_.last_value_column == 1
+    assert fitted.baseline_feature_ == 1
+    assert fitted.best_network_.baseline_feature == 1
     # the networks' own outputs are the change: adding the column back gives the predictions
     raw = ASNENetwork(fitted.best_network_.genome, fitted.best_network_.params,
                       input_map=fitted.best_network_.input_map,
@@ -187,11 +175,11 @@ def test_the_defaults_learn_the_change_from_the_last_value(task, fitted):
     change = np.concatenate([t - x[:, 1] for x, t in zip(X, y)])
     assert fitted.target_scaler_.data_max_[0] <= change.max()
     level = ASNERegressor(n_candidates=6, epochs=3, random_state=0,
-                          last_value_column=None).fit(X, y)
-    assert level.last_value_column_ is None and level.best_network_.last_value_column is None
+                          baseline_feature=None).fit(X, y)
+    assert level.baseline_feature_ is None and level.best_network_.baseline_feature is None
     for mode in ("intended", "faithful"):
         est = ASNERegressor(n_candidates=1, epochs=1, random_state=0, mode=mode).fit(X, y)
-        assert est.last_value_column_ is None
+        assert est.baseline_feature_ is None
 
 
 def test_a_network_that_predicts_no_change_is_persistence(task):
@@ -203,23 +191,23 @@ def test_a_network_that_predicts_no_change_is_persistence(task):
         np.testing.assert_array_equal(p, x[:, 1])
 
 
-def test_an_explicit_last_value_column(task):
+def test_an_explicit_baseline_feature(task):
     # y is not exactly the next row of a column (noise), so "auto" finds none;
     # naming the column still learns the change
     X, y, X_test, y_test = task
     noisy = [t + 1e-6 for t in y]
     found = ASNERegressor(n_candidates=2, epochs=1, random_state=0).fit(X, noisy)
     given = ASNERegressor(n_candidates=2, epochs=1, random_state=0,
-                          last_value_column=1).fit(X, noisy)
-    assert (found.last_value_column_, given.last_value_column_) == (None, 1)
+                          baseline_feature=1).fit(X, noisy)
+    assert (found.baseline_feature_, given.baseline_feature_) == (None, 1)
     assert _mae(given.predict(X_test), y_test) < _mae(found.predict(X_test), y_test)
-    with pytest.raises(ValueError, match="last_value_column=2 is not a column of X"):
-        ASNERegressor(n_candidates=1, epochs=1, last_value_column=2).fit(X, y)
+    with pytest.raises(ValueError, match="baseline_feature=2 is not a feature of X"):
+        ASNERegressor(n_candidates=1, epochs=1, baseline_feature=2).fit(X, y)
 
 
 @pytest.mark.parametrize("name, value, match", [
-    ("last_value_column", -1, "last_value_column"),
-    ("last_value_column", "last", "last_value_column"),
+    ("baseline_feature", -1, "baseline_feature"),
+    ("baseline_feature", "last", "baseline_feature"),
     ("learning_rate", "fast", "learning_rate"),
     ("scale", "standard", "scale"),
     ("segment_length", 0, "segment_length"),
