@@ -290,8 +290,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                  evaluate_initial="auto", io_cells="auto", direct_inputs="auto",
                  learning_rate="auto", momentum=0.9, scale="auto", segment_length="auto",
                  refine_epochs="auto", baseline_feature="auto", mode="extended",
-                 switches=None, validation_fraction=0.2, n_jobs=1, checkpoint=None, checkpoint_every=10, trainer=None, predictor=None,
-                 random_state=None, verbose=0):
+                 switches=None, validation_fraction=0.2, n_jobs=1, checkpoint=None,
+                 checkpoint_every=10, trainer=None, predictor=None, random_state=None, verbose=0):
         self.n_ants = n_ants
         self.n_candidates = n_candidates
         self.epochs = epochs
@@ -388,7 +388,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         opts = self._resolved()
         config = self._config(n_features, opts)
         baseline = opts["baseline_feature"]
-        if baseline == "find":
+        if isinstance(baseline, str):  # "find"
             baseline = lagged_copy(X_list, y_list)
             baseline = None if baseline < 0 else baseline
         elif baseline is not None and baseline >= n_features:
