@@ -20,7 +20,7 @@ from .search import ASNESearch, data_fingerprint
 AUTO_DEFAULTS = {
     "extended": dict(hidden_layers=2, ants="explorer", social="both", jumps=True,
                      lamarckian="elite", inherit="all", new_weights="uniform",
-                     evaluate_initial=True, io_cells="linear", direct_inputs=True,
+                     evaluate_initial=True, io_cells="linear", direct_inputs="no_baseline",
                      learning_rate=0.1, scale="minmax", segment_length=240,
                      refine_epochs="search", baseline_feature="find"),
     "spec": dict(hidden_layers=3, ants="standard", social=None, jumps=False, lamarckian=None,
@@ -132,8 +132,10 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         input to every output besides the ants' paths, so it sees every
         input column and (with linear input/output cells) has a linear
         path from each; a march whose ants all missed the target's own
-        column can still "repeat the last value" ("auto": True in extended
-        mode, else False).
+        column can still "repeat the last value".  "auto": in extended
+        mode, True when there is no ``baseline_feature_`` (with one, a
+        network already starts from persistence and the lines cost
+        accuracy on the coal burners), else False.
     learning_rate : float or "auto", default="auto"
         Step of the Nesterov SGD trainer ("auto": 0.1 in extended mode,
         the paper's 0.001 otherwise).
@@ -386,7 +388,6 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         else:
             X_tr, y_tr, X_val, y_val = self._split(X_list, y_list)
         opts = self._resolved()
-        config = self._config(n_features, opts)
         baseline = opts["baseline_feature"]
         if isinstance(baseline, str):  # "find"
             baseline = lagged_copy(X_list, y_list)
@@ -395,6 +396,9 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"baseline_feature={baseline} is not a feature of X, which has "
                              f"{n_features} features")
         y_tr, y_val = minus_feature(X_tr, y_tr, baseline), minus_feature(X_val, y_val, baseline)
+        if isinstance(opts["direct_inputs"], str):  # "no_baseline"
+            opts["direct_inputs"] = baseline is None
+        config = self._config(n_features, opts)
         n_jobs = int(self.n_jobs)
         x_scaler = y_scaler = None
         if opts["scale"] == "minmax":

@@ -124,9 +124,14 @@ def test_the_spec_modes_keep_the_papers_settings(task, mode):
     assert set(est.history_["stage"]) == {"search"}
 
 
-def test_every_candidate_sees_every_input_at_the_defaults(fitted):
-    assert fitted.search_.config.direct_inputs
-    for member in [fitted.best_network_, *fitted.population_]:
+def test_without_a_baseline_every_candidate_sees_every_input(task, fitted):
+    # with a baseline the network starts from persistence: no direct lines
+    assert fitted.baseline_feature_ == 1 and not fitted.search_.config.direct_inputs
+    X, y, _, _ = task
+    level = ASNERegressor(n_candidates=6, epochs=3, random_state=0,
+                          baseline_feature=None).fit(X, y)
+    assert level.search_.config.direct_inputs
+    for member in [level.best_network_, *level.population_]:
         g = member.genome
         assert g.node_enabled[:g.n_inputs].all()
 
