@@ -102,14 +102,12 @@ def prepare_like_the_estimator(X_tr, y_tr, X_val, y_val, level=False):
     training units, the target's scale (MAE in file units = MAE / unit) and
     the estimator's default learning rate.
     """
-    from rnnkit._sequences import lagged_copy
     from rnnkit.asne.estimator import AUTO_DEFAULTS
-    from rnnkit.asne.preprocessing import (fit_scalers, minus_feature, scale_inputs,
-                                           scale_targets, segments)
+    from rnnkit.asne.preprocessing import (find_baseline_feature, fit_scalers, minus_feature,
+                                           scale_inputs, scale_targets, segments)
 
     d = AUTO_DEFAULTS["extended"]
-    feature = -1 if level else lagged_copy(X_tr, y_tr)
-    feature = None if feature < 0 else feature
+    feature = None if level else find_baseline_feature(X_tr, y_tr)
     y_tr, y_val = minus_feature(X_tr, y_tr, feature), minus_feature(X_val, y_val, feature)
     x_scaler, y_scaler = fit_scalers(X_tr, y_tr)
     X_s, y_s = segments(scale_inputs(X_tr, x_scaler), scale_targets(y_tr, y_scaler),
@@ -221,8 +219,7 @@ def search_part(X_tr, y_tr, X_val, y_val, budgets, seeds, jobs, epochs, refine_f
             secs = time.perf_counter() - t0
             h = est.history_
             net = est.best_network_
-            run = dict(budget=budget, seed=seed,
-                       mae=mae(est.predict(X_val), y_val),
+            run = dict(budget=budget, seed=seed, mae=mae(est.predict(X_val), y_val),
                        n_params=int(net.n_params), seconds=secs,
                        epochs_spent=int(h["epochs_spent"][-1]), summary=net.summary(),
                        curve=[h["epochs_spent"].tolist(), h["best_mae"].tolist()],

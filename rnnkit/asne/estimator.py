@@ -9,11 +9,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._sequences import (as_sequence_input, check_sequence_targets, check_sequences,
-                          lagged_copy, sequence_form)
+                          sequence_form)
 from .config import (ANT_SPECIES, INHERIT, IO_CELLS, LAMARCKIAN, MODES, NEW_WEIGHTS,
                      REWARD_RULES, SOCIAL_ANTS, WEIGHT_NORMS, make_config)
 from .network import ASNENetwork
-from .preprocessing import fit_scalers, minus_feature, scale_inputs, scale_targets, segments
+from .preprocessing import (find_baseline_feature, fit_scalers, minus_feature, scale_inputs,
+                            scale_targets, segments)
 from .search import ASNESearch, data_fingerprint
 
 
@@ -390,8 +391,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         opts = self._resolved()
         baseline = opts["baseline_feature"]
         if isinstance(baseline, str):  # "find"
-            baseline = lagged_copy(X_list, y_list)
-            baseline = None if baseline < 0 else baseline
+            baseline = find_baseline_feature(X_list, y_list)
         elif baseline is not None and baseline >= n_features:
             raise ValueError(f"baseline_feature={baseline} is not a feature of X, which has "
                              f"{n_features} features")

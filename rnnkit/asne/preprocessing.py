@@ -2,8 +2,19 @@
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler
 
+from .._sequences import lagged_copy
+
 SCALE_RANGE = (-0.5, 0.5)
 """Range the input columns and the target are mapped to by :func:`fit_scalers`."""
+
+
+def find_baseline_feature(X_list, y_list):
+    """The input feature holding the target's last value (``X[t + 1, j] == y[t]``), or None.
+
+    :func:`rnnkit._sequences.lagged_copy` with None for "no such feature".
+    """
+    feature = lagged_copy(X_list, y_list)
+    return None if feature < 0 else feature
 
 
 def minus_feature(X_list, y_list, feature):

@@ -2,9 +2,8 @@
 import numpy as np
 import pytest
 
-from rnnkit.asne import ASNERegressor
+from rnnkit.asne import ASNENetwork, ASNERegressor
 from rnnkit.asne.estimator import AUTO_DEFAULTS, REFINE_SHARE
-from rnnkit.asne import ASNENetwork
 from rnnkit.asne.genome import CELL_TYPES
 from rnnkit.asne.search import HISTORY_FIELDS
 
