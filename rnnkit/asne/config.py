@@ -68,6 +68,7 @@ class SearchConfig:
     pheromone_weights: bool = False     # experimental: w_c *= tau_e / max tau
     # population
     population_size: int = 10
+    refine_members: int = 1             # the refinement trains the union of the best k
     # mode switches
     mode: str = "intended"
     honour_bias_flag: bool = True
@@ -165,7 +166,7 @@ def _check(c):
     if c.social is not None and c.ants != "explorer":
         raise ValueError(f"social={c.social!r} needs ants='explorer', got ants={c.ants!r}")
     for name in ("n_ants", "population_size", "max_retries", "hidden_nodes",
-                 "max_recurrent_depth"):
+                 "max_recurrent_depth", "refine_members"):
         if int(getattr(c, name)) != getattr(c, name) or getattr(c, name) < 1:
             raise ValueError(f"{name} must be a positive integer, got {getattr(c, name)!r}")
     if int(c.hidden_layers) != c.hidden_layers or c.hidden_layers < 0:

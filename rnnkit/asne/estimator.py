@@ -23,11 +23,11 @@ AUTO_DEFAULTS = {
                      lamarckian="elite", inherit="all", new_weights="uniform",
                      evaluate_initial=True, io_cells="linear", direct_inputs="no_baseline",
                      learning_rate=0.1, scale="minmax", segment_length=240,
-                     refine_epochs="search", baseline_feature="find"),
+                     refine_epochs="search", refine_members=1, baseline_feature="find"),
     "spec": dict(hidden_layers=3, ants="standard", social=None, jumps=False, lamarckian=None,
                  inherit="edges", new_weights="uniform", evaluate_initial=False,
                  io_cells="sampled", direct_inputs=False, learning_rate=0.001, scale=None,
-                 segment_length=None, refine_epochs=0, baseline_feature=None),
+                 segment_length=None, refine_epochs=0, refine_members=1, baseline_feature=None),
 }
 """What each ``"auto"`` parameter means: ``"extended"`` mode, and the papers'
 modes (``"intended"``, ``"faithful"``)."""
@@ -157,6 +157,13 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         epochs`` in extended mode, so the search spends a quarter of its
         epochs on candidates and three quarters on its best network; 0
         otherwise).
+    refine_members : int or "auto", default="auto"
+        Beyond the papers: the refinement trains the union of the structures
+        of the best ``refine_members`` population members, started so that
+        it computes the best member's output (every element from the best
+        member that has it; the new edges into the best member's cells at
+        zero), which gives the refinement more units to train ("auto": 1,
+        the best network alone).
     baseline_feature : int, None or "auto", default="auto"
         Beyond the papers, for forecasting (as in ``RecurrentRegressor``):
         the input feature ``j`` holding the target's last value
@@ -271,6 +278,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         "segment_length": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),
                            None],
         "refine_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "refine_members": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "baseline_feature": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"}),
                              None],
         "mode": [StrOptions(set(MODES))],
@@ -292,7 +300,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                  lamarckian="auto", lamarckian_alpha=0.5, inherit="auto", new_weights="auto",
                  evaluate_initial="auto", io_cells="auto", direct_inputs="auto",
                  learning_rate="auto", momentum=0.9, scale="auto", segment_length="auto",
-                 refine_epochs="auto", baseline_feature="auto", mode="extended",
+                 refine_epochs="auto", refine_members="auto", baseline_feature="auto",
+                 mode="extended",
                  switches=None, validation_fraction=0.2, n_jobs=1, checkpoint=None,
                  checkpoint_every=10, trainer=None, predictor=None, random_state=None, verbose=0):
         self.n_ants = n_ants
@@ -323,6 +332,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         self.scale = scale
         self.segment_length = segment_length
         self.refine_epochs = refine_epochs
+        self.refine_members = refine_members
         self.baseline_feature = baseline_feature
         self.mode = mode
         self.switches = switches
@@ -508,7 +518,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             weight_norm=self.weight_norm, lamarckian=opts["lamarckian"],
             lamarckian_alpha=self.lamarckian_alpha, inherit=opts["inherit"],
             new_weights=opts["new_weights"], evaluate_initial=bool(opts["evaluate_initial"]),
-            population_size=self.population_size, **overrides)
+            population_size=self.population_size, refine_members=int(opts["refine_members"]),
+            **overrides)
 
     def _split(self, X_list, y_list):
         n = len(X_list)

@@ -120,3 +120,49 @@ def _propagate(reached, src, dst):
         if not new.any():
             return reached
         reached[dst[new]] = True
+
+
+def merge_genomes(genomes):
+    """The union of several genomes' active structures (built on the same colony).
+
+    A colony node appears once, with the cell type of the first genome that
+    has it active; an edge appears once per colony line.  Start values are
+    not set (``edge_weight`` and ``node_params`` are None).
+
+    Parameters
+    ----------
+    genomes : sequence of Genome
+        Same ``n_inputs``; earlier genomes take precedence for cell types.
+
+    Returns
+    -------
+    Genome
+        Nodes ordered by colony node id, edges by colony line id.
+    """
+    n_inputs = genomes[0].n_inputs
+    nodes, lines = {}, {}
+    for g in genomes:
+        if g.n_inputs != n_inputs:
+            raise ValueError(f"genomes have {g.n_inputs} and {n_inputs} inputs")
+        node_active, edge_active = g.active_elements()
+        io = (g.node_layer == 0) | (g.node_layer == g.node_layer.max())
+        for i in np.flatnonzero(node_active | io):
+            nid = int(g.node_id[i])
+            enabled = bool(g.node_enabled[i] and (node_active[i] or g.node_layer[i] > 0))
+            if nid not in nodes or (enabled and not nodes[nid][2]):
+                nodes[nid] = (int(g.node_layer[i]), int(g.node_cell[i]), enabled)
+        for e in np.flatnonzero(edge_active):
+            lines.setdefault(int(g.edge_innovation[e]), (int(g.node_id[g.edge_src[e]]),
+                                                         int(g.node_id[g.edge_dst[e]]),
+                                                         int(g.edge_skip[e])))
+    ids = np.array(sorted(nodes), np.int64)
+    index = {nid: k for k, nid in enumerate(ids.tolist())}
+    layer, cell, enabled = (np.array([nodes[n][j] for n in ids.tolist()]) for j in range(3))
+    innovation = np.array(sorted(lines), np.int64)
+    ends = np.array([lines[k] for k in innovation.tolist()], np.int64).reshape(-1, 3)
+    return Genome(n_inputs=n_inputs, node_layer=layer.astype(np.int64),
+                  node_cell=cell.astype(np.int64), node_enabled=enabled.astype(bool),
+                  node_id=ids,
+                  edge_src=np.array([index[s] for s in ends[:, 0]], np.int64),
+                  edge_dst=np.array([index[d] for d in ends[:, 1]], np.int64),
+                  edge_skip=ends[:, 2].copy(), edge_innovation=innovation)

@@ -9,7 +9,7 @@ population member that has it (``lamarckian="elite"``).
 """
 import numpy as np
 
-from .genome import CELL_TYPES, MAX_CELL_PARAMS
+from .genome import CELL_TYPES, MAX_CELL_PARAMS, merge_genomes
 
 
 def fitness_alpha(f, f_best, f_worst, inverted=False):
@@ -95,7 +95,7 @@ def inherit_from_population(genome, population, node_params=True, n_members=None
     ----------
     genome : Genome
         Its ``edge_weight`` (and ``node_params``) are set in place.
-    population : Population
+    population : Population or sequence of Member
         Members with ``edge_weights`` and ``node_params``, best first.
     node_params : bool, default=True
         Inherit cell parameters too (else only edge weights).
@@ -110,7 +110,7 @@ def inherit_from_population(genome, population, node_params=True, n_members=None
     weights = np.full(genome.n_edges, np.nan)
     cells = np.full((genome.n_nodes, MAX_CELL_PARAMS), np.nan) if node_params else None
     node_key = genome.node_id * len(CELL_TYPES) + genome.node_cell
-    for m in reversed(population.members[:n_members]):  # worst first: better ones overwrite
+    for m in reversed(list(population)[:n_members]):  # worst first: better ones overwrite
         g = m.genome
         ok = np.isfinite(m.edge_weights)
         _, mine, theirs = np.intersect1d(genome.edge_innovation, g.edge_innovation[ok],
@@ -127,3 +127,30 @@ def inherit_from_population(genome, population, node_params=True, n_members=None
         genome.node_params = cells
         n += int((~np.isnan(cells).all(axis=1)).sum())
     return n
+
+
+def grow_from_members(members):
+    """The union of members' structures, started so that it computes the first's output.
+
+    Parameters
+    ----------
+    members : sequence of Member
+        Best first, each with ``edge_weights`` and ``node_params``.
+
+    Returns
+    -------
+    Genome
+        :func:`~rnnkit.asne.genome.merge_genomes` of the members' genomes.
+        Each edge and cell starts from the first member that has it; the
+        edges the first member lacks that end in one of its active cells
+        start at zero.
+    """
+    genome = merge_genomes([m.genome for m in members])
+    inherit_from_population(genome, members, node_params=True)
+    first = members[0].genome
+    node_active, edge_active = first.active_elements()
+    key = genome.node_id * len(CELL_TYPES) + genome.node_cell
+    own_cells = np.isin(key, (first.node_id * len(CELL_TYPES) + first.node_cell)[node_active])
+    new_edge = ~np.isin(genome.edge_innovation, first.edge_innovation[edge_active])
+    genome.edge_weight[new_edge & own_cells[genome.edge_dst]] = 0.0
+    return genome

@@ -25,7 +25,7 @@ from .ants import build_genome, march
 from .colony import TAU_MAX0, Colony
 from .config import make_config
 from .genome import CELL_TYPES
-from .lamarck import inherit_from_population, update_colony_weights
+from .lamarck import grow_from_members, inherit_from_population, update_colony_weights
 from .pheromones import evaporate, forward_bias, penalize, regularization, reward
 from .population import Member, Population, structure_key
 
@@ -171,6 +171,13 @@ class ASNESearch:
     def propose_refinement(self, epochs):
         """A candidate that trains the best member further from its trained values.
 
+        With ``config.refine_members = k > 1`` the candidate is the union of
+        the best ``k`` members' structures (:func:`~rnnkit.asne.genome.merge_genomes`):
+        every element starts from the best member that has it, except the
+        edges the best member lacks that end in one of its nodes, which start
+        at zero, so the grown network starts out computing the best member's
+        output and gains the other members' trained units to build on.
+
         Returns
         -------
         Candidate or None
@@ -180,9 +187,13 @@ class ASNESearch:
         best = self.population.best
         if best is None or self.history[-1]["stage"] == "refine":
             return None
-        genome = replace(best.genome, edge_weight=np.array(best.edge_weights),
-                         node_params=None if best.node_params is None
-                         else np.array(best.node_params))
+        k = self.config.refine_members
+        if k > 1 and len(self.population) > 1:
+            genome = grow_from_members(self.population.members[:k])
+        else:
+            genome = replace(best.genome, edge_weight=np.array(best.edge_weights),
+                             node_params=None if best.node_params is None
+                             else np.array(best.node_params))
         node_active, edge_active = genome.active_elements()
         cand = Candidate(self.n_generated, genome, int(self.rng.integers(2 ** 31 - 1)), 0,
                          stage="refine", epochs=int(epochs),
