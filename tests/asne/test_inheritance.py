@@ -6,12 +6,12 @@ import pytest
 from rnnkit.asne.ants import build_genome, explorer_march
 from rnnkit.asne.colony import Colony
 from rnnkit.asne.config import make_config
-from rnnkit.asne.genome import CELL_N_PARAMS, CELL_TYPES, MAX_CELL_PARAMS
+from rnnkit.asne.genome import CELL_N_PARAMS, CELL_TYPES, MAX_CELL_PARAMS, merge_genomes
 from rnnkit.asne.graph import compile_genome, layered_genome
 from rnnkit.asne.lamarck import inherit_from_population, update_colony_weights
 from rnnkit.asne.population import Member, Population, structure_key
 from rnnkit.asne.search import HISTORY_FIELDS, ASNESearch
-from rnnkit.asne.training import initial_params, train_genome
+from rnnkit.asne.training import initial_params, predict_genome, train_genome
 
 
 
@@ -198,3 +198,40 @@ def test_refinement_continues_from_the_best_members_values(data):
     start = initial_params(cand.genome, compile_genome(cand.genome), np.random.default_rng(5))
     np.testing.assert_array_equal(start, best.params)
     assert structure_key(cand.genome) == best.key and cand.stage == "refine"
+
+
+def test_merged_genome_is_the_union_of_active_structures():
+    colony = Colony(3, 2, 4, random_state=0)
+    genomes = [_genome(colony, seed) for seed in range(3)]
+    merged = merge_genomes(genomes)
+    keys = [structure_key(g) for g in genomes]
+    m_nodes, m_edges = structure_key(merged)
+    assert set(m_edges) == set().union(*(k[1] for k in keys))
+    assert {n for n, _ in m_nodes} == set().union(*({n for n, _ in k[0]} for k in keys))
+    # a node's cell type comes from the first genome that has it
+    first = dict(keys[0][0])
+    assert all(first.get(n, c) == c for n, c in m_nodes)
+    assert merge_genomes(genomes[:1]).n_edges == len(keys[0][1])
+    with pytest.raises(ValueError, match="inputs"):
+        merge_genomes([genomes[0], _genome(Colony(2, 2, 4, random_state=0), 0)])
+
+
+def test_grown_refinement_starts_as_the_best_network_and_has_more_units(data):
+    s = _search(data, lamarckian="elite", inherit="all", refine_members=3)
+    s.run(*data, 6)
+    best = s.best
+    cand = s.propose_refinement(2)
+    assert structure_key(cand.genome) != best.key  # the union of three structures
+    assert set(structure_key(cand.genome)[1]) > set(best.key[1])
+    grown = initial_params(cand.genome, compile_genome(cand.genome), np.random.default_rng(5))
+    assert len(grown) > len(best.params)
+    X_val = data[2]
+    for a, b in zip(predict_genome(cand.genome, grown, X_val),
+                    predict_genome(best.genome, best.params, X_val)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    res = train_genome(cand.genome, *data, epochs=2, learning_rate=0.05, random_state=0,
+                       evaluate_initial=True)
+    assert res.fitness <= best.fitness * (1 + 1e-12)
+    s.receive(cand, res)
+    assert s.history[-1]["stage"] == "refine" and s.history[-1]["n_params"] == len(grown)
+    assert s.best.fitness == min(h["fitness"] for h in s.history)
