@@ -23,7 +23,7 @@ AUTO_DEFAULTS = {
                      lamarckian="elite", inherit="all", new_weights="uniform",
                      evaluate_initial=True, io_cells="linear", direct_inputs="no_baseline",
                      learning_rate=0.1, scale="minmax", segment_length=240,
-                     refine_epochs="search", refine_members=1, baseline_feature="find"),
+                     refine_epochs="search", refine_members="population", baseline_feature="find"),
     "spec": dict(hidden_layers=3, ants="standard", social=None, jumps=False, lamarckian=None,
                  inherit="edges", new_weights="uniform", evaluate_initial=False,
                  io_cells="sampled", direct_inputs=False, learning_rate=0.001, scale=None,
@@ -54,7 +54,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     ants with social ants on two hidden layers, and inheritance of every
     trained parameter from the best population member that has it, so that
     training carries over from candidate to candidate, and it trains the
-    best network further at the end (``refine_epochs``); when the target is
+    best network further at the end (``refine_epochs``), grown into the
+    union of the population's structures (``refine_members``); when the target is
     the next value of an input column, the networks learn its change from
     that last value (``baseline_feature``); ``"intended"`` is
     the papers' algorithm and ``"faithful"`` the reference code's rules
@@ -162,8 +163,9 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         of the best ``refine_members`` population members, started so that
         it computes the best member's output (every element from the best
         member that has it; the new edges into the best member's cells at
-        zero), which gives the refinement more units to train ("auto": 1,
-        the best network alone).
+        zero), which gives the refinement more units to train ("auto": the
+        whole population, ``population_size``, in extended mode; 1, the best
+        network alone, otherwise).
     baseline_feature : int, None or "auto", default="auto"
         Beyond the papers, for forecasting (as in ``RecurrentRegressor``):
         the input feature ``j`` holding the target's last value
@@ -503,6 +505,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                 else getattr(self, k) for k in table}
         if opts["refine_epochs"] == "search":  # three times the candidates' epochs
             opts["refine_epochs"] = REFINE_SHARE * self.n_candidates * self.epochs
+        if opts["refine_members"] == "population":
+            opts["refine_members"] = self.population_size
         return opts
 
     def _config(self, n_features, opts):

@@ -84,6 +84,19 @@ def test_the_refinement_takes_three_quarters_of_the_epochs(fitted):
     assert h["epochs_spent"][-1] == 4 * 6 * 3
 
 
+def test_the_refinement_grows_from_the_whole_population(fitted):
+    search, h = fitted.search_, fitted.history_
+    assert search.config.refine_members == fitted.population_size == 10
+    # six candidates, all in the population: the refined network is their union
+    best_candidate = int(np.argmin(h["fitness"][:6]))
+    assert h["n_params"][-1] > h["n_params"][best_candidate]
+    assert h["n_edges"][-1] >= h["n_edges"][:6].max()
+    assert h["fitness"][-1] <= h["fitness"][best_candidate]  # it starts as the best network
+    grown = ASNERegressor(n_candidates=6, epochs=3, random_state=0, population_size=2).fit(
+        *forecasting_task()[:2])
+    assert grown.search_.config.refine_members == 2
+
+
 def test_best_network_applies_the_scaling_itself(task, fitted):
     X, y, X_test, _ = task
     np.testing.assert_allclose(fitted.best_network_.predict(X_test), fitted.predict(X_test))
@@ -119,7 +132,7 @@ def test_the_spec_modes_keep_the_papers_settings(task, mode):
     assert (c.ants, c.social, c.jumps, c.hidden_layers, c.lamarckian, c.inherit) == (
         "standard", None, False, 3, None, "edges")
     assert not est.search_.trainer_kwargs["evaluate_initial"]
-    assert not c.direct_inputs
+    assert not c.direct_inputs and c.refine_members == 1
     assert set(est.history_["stage"]) == {"search"}
 
 
@@ -216,6 +229,7 @@ def test_an_explicit_baseline_feature(task):
     ("scale", "standard", "scale"),
     ("segment_length", 0, "segment_length"),
     ("refine_epochs", -1, "refine_epochs"),
+    ("refine_members", 0, "refine_members"),
     ("mode", "paper", "mode"),
 ])
 def test_bad_auto_parameters(task, name, value, match):
