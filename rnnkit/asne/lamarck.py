@@ -85,6 +85,11 @@ def update_colony_weights(colony, genome, edge_weights, fitness, config, populat
     return alpha
 
 
+def cell_keys(genome):
+    """Identity of each node's cell across genomes: colony node id and cell type, as one int."""
+    return genome.node_id * len(CELL_TYPES) + genome.node_cell
+
+
 def inherit_from_population(genome, population, node_params=True, n_members=None):
     """Start every element of ``genome`` from the best member that has it.
 
@@ -109,7 +114,7 @@ def inherit_from_population(genome, population, node_params=True, n_members=None
     """
     weights = np.full(genome.n_edges, np.nan)
     cells = np.full((genome.n_nodes, MAX_CELL_PARAMS), np.nan) if node_params else None
-    node_key = genome.node_id * len(CELL_TYPES) + genome.node_cell
+    node_key = cell_keys(genome)
     for m in reversed(list(population)[:n_members]):  # worst first: better ones overwrite
         g = m.genome
         ok = np.isfinite(m.edge_weights)
@@ -118,8 +123,7 @@ def inherit_from_population(genome, population, node_params=True, n_members=None
         weights[mine] = m.edge_weights[ok][theirs]
         if node_params and m.node_params is not None:
             ok = ~np.isnan(m.node_params).all(axis=1)
-            _, mine, theirs = np.intersect1d(
-                node_key, (g.node_id * len(CELL_TYPES) + g.node_cell)[ok], return_indices=True)
+            _, mine, theirs = np.intersect1d(node_key, cell_keys(g)[ok], return_indices=True)
             cells[mine] = m.node_params[ok][theirs]
     genome.edge_weight = weights
     n = int(np.isfinite(weights).sum())
@@ -149,8 +153,7 @@ def grow_from_members(members):
     inherit_from_population(genome, members, node_params=True)
     first = members[0].genome
     node_active, edge_active = first.active_elements()
-    key = genome.node_id * len(CELL_TYPES) + genome.node_cell
-    own_cells = np.isin(key, (first.node_id * len(CELL_TYPES) + first.node_cell)[node_active])
+    own_cells = np.isin(cell_keys(genome), cell_keys(first)[node_active])
     new_edge = ~np.isin(genome.edge_innovation, first.edge_innovation[edge_active])
     genome.edge_weight[new_edge & own_cells[genome.edge_dst]] = 0.0
     return genome

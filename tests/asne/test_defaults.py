@@ -84,7 +84,7 @@ def test_the_refinement_takes_three_quarters_of_the_epochs(fitted):
     assert h["epochs_spent"][-1] == 4 * 6 * 3
 
 
-def test_the_refinement_grows_from_the_whole_population(fitted):
+def test_the_refinement_grows_from_the_whole_population(task, fitted):
     search, h = fitted.search_, fitted.history_
     assert search.config.refine_members == fitted.population_size == 10
     # six candidates, all in the population: the refined network is their union
@@ -92,8 +92,8 @@ def test_the_refinement_grows_from_the_whole_population(fitted):
     assert h["n_params"][-1] > h["n_params"][best_candidate]
     assert h["n_edges"][-1] >= h["n_edges"][:6].max()
     assert h["fitness"][-1] <= h["fitness"][best_candidate]  # it starts as the best network
-    grown = ASNERegressor(n_candidates=6, epochs=3, random_state=0, population_size=2).fit(
-        *forecasting_task()[:2])
+    X, y, _, _ = task
+    grown = ASNERegressor(n_candidates=6, epochs=3, random_state=0, population_size=2).fit(X, y)
     assert grown.search_.config.refine_members == 2
 
 
