@@ -23,11 +23,13 @@ AUTO_DEFAULTS = {
                      lamarckian="elite", inherit="all", new_weights="uniform",
                      evaluate_initial=True, io_cells="linear", direct_inputs="no_baseline",
                      learning_rate=0.1, scale="minmax", segment_length=240,
-                     refine_epochs="search", refine_members="population", baseline_feature="find"),
+                     refine_epochs="search", refine_members="population", prune=True,
+                     baseline_feature="find"),
     "spec": dict(hidden_layers=3, ants="standard", social=None, jumps=False, lamarckian=None,
                  inherit="edges", new_weights="uniform", evaluate_initial=False,
                  io_cells="sampled", direct_inputs=False, learning_rate=0.001, scale=None,
-                 segment_length=None, refine_epochs=0, refine_members=1, baseline_feature=None),
+                 segment_length=None, refine_epochs=0, refine_members=1, prune=False,
+                 baseline_feature=None),
 }
 """What each ``"auto"`` parameter means: ``"extended"`` mode, and the papers'
 modes (``"intended"``, ``"faithful"``)."""
@@ -55,8 +57,9 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     trained parameter from the best population member that has it, so that
     training carries over from candidate to candidate, and it trains the
     best network further at the end (``refine_epochs``), grown into the
-    union of the population's structures (``refine_members``); when the target is
-    the next value of an input column, the networks learn its change from
+    union of the population's structures (``refine_members``), then drops
+    its smallest edges while the validation error does not rise
+    (``prune``); when the target is the next value of an input column, the networks learn its change from
     that last value (``baseline_feature``); ``"intended"`` is
     the papers' algorithm and ``"faithful"`` the reference code's rules
     (see ``switches``), both with the paper's settings.  Any parameter set explicitly
@@ -166,6 +169,12 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         zero), which gives the refinement more units to train ("auto": the
         whole population, ``population_size``, in extended mode; 1, the best
         network alone, otherwise).
+    prune : bool or "auto", default="auto"
+        Beyond the papers: at the end, drop the best network's smallest
+        edges (in steps of 2.5 % of them, by trained magnitude, without
+        retraining) for as long as its validation MSE does not rise; cells
+        left unconnected go with them.  Needs the built-in trainer ("auto":
+        True in extended mode with ``trainer=None``, else False).
     baseline_feature : int, None or "auto", default="auto"
         Beyond the papers, for forecasting (as in ``RecurrentRegressor``):
         the input feature ``j`` holding the target's last value
@@ -220,8 +229,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         The final population, best first.
     history_ : dict of ndarray
         The search, one entry per trained RNN in completion order, ready for
-        ``pandas.DataFrame(history_)``: ``candidate``, ``stage`` ("search" or
-        "refine"), ``mae`` (validation MAE in the target's units),
+        ``pandas.DataFrame(history_)``: ``candidate``, ``stage`` ("search",
+        "refine" or "prune"), ``mae`` (validation MAE in the target's units),
         ``best_mae`` (best so far), ``epochs``, ``epochs_spent`` (running
         total), ``n_params``, ``n_nodes``, ``n_edges``, ``n_recurrent``, one
         count per cell type (``n_simple``, ``n_ugrnn``, ``n_mgu``,
@@ -281,6 +290,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                            None],
         "refine_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "refine_members": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "prune": ["boolean", StrOptions({"auto"})],
         "baseline_feature": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"}),
                              None],
         "mode": [StrOptions(set(MODES))],
@@ -302,7 +312,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
                  lamarckian="auto", lamarckian_alpha=0.5, inherit="auto", new_weights="auto",
                  evaluate_initial="auto", io_cells="auto", direct_inputs="auto",
                  learning_rate="auto", momentum=0.9, scale="auto", segment_length="auto",
-                 refine_epochs="auto", refine_members="auto", baseline_feature="auto",
+                 refine_epochs="auto", refine_members="auto", prune="auto",
+                 baseline_feature="auto",
                  mode="extended",
                  switches=None, validation_fraction=0.2, n_jobs=1, checkpoint=None,
                  checkpoint_every=10, trainer=None, predictor=None, random_state=None, verbose=0):
@@ -335,6 +346,7 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         self.segment_length = segment_length
         self.refine_epochs = refine_epochs
         self.refine_members = refine_members
+        self.prune = prune
         self.baseline_feature = baseline_feature
         self.mode = mode
         self.switches = switches
@@ -446,7 +458,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
         search.run(X_tr, y_tr, X_val, y_val, int(self.n_candidates), n_jobs=n_jobs,
                    executor=executor, checkpoint=self.checkpoint,
                    checkpoint_every=int(self.checkpoint_every),
-                   worker_setup=worker_setup, refine_epochs=int(opts["refine_epochs"]))
+                   worker_setup=worker_setup, refine_epochs=int(opts["refine_epochs"]),
+                   prune=bool(opts["prune"]))
         if search.best is None:
             raise ValueError(
                 f"none of the {len(search.history)} candidates reached a finite validation "
@@ -507,6 +520,8 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
             opts["refine_epochs"] = REFINE_SHARE * self.n_candidates * self.epochs
         if opts["refine_members"] == "population":
             opts["refine_members"] = self.population_size
+        if self.prune == "auto" and self.trainer is not None:
+            opts["prune"] = False
         return opts
 
     def _config(self, n_features, opts):

@@ -6,7 +6,7 @@ order (placeholder inputs are present but disabled), outputs are the nodes in
 the last layer.  Edges carry a time skip: 0 is a forward edge, ``d >= 1`` a
 recurrent edge reading the source's output ``d`` steps back.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -166,3 +166,26 @@ def merge_genomes(genomes):
                   edge_src=np.array([index[s] for s in ends[:, 0]], np.int64),
                   edge_dst=np.array([index[d] for d in ends[:, 1]], np.int64),
                   edge_skip=ends[:, 2].copy(), edge_innovation=innovation)
+
+
+def drop_edges(genome, drop):
+    """A copy of ``genome`` without the edges ``drop``; start values are kept.
+
+    Parameters
+    ----------
+    genome : Genome
+    drop : array-like of int
+        Indices of the edges to remove.
+
+    Returns
+    -------
+    Genome
+        Same nodes; nodes left without a path from an input to an output
+        become inactive (:meth:`Genome.active_elements`).
+    """
+    keep = np.ones(genome.n_edges, bool)
+    keep[np.asarray(drop, dtype=np.int64)] = False
+    return replace(genome, edge_src=genome.edge_src[keep], edge_dst=genome.edge_dst[keep],
+                   edge_skip=genome.edge_skip[keep], edge_innovation=genome.edge_innovation[keep],
+                   edge_weight=None if genome.edge_weight is None
+                   else np.asarray(genome.edge_weight)[keep])

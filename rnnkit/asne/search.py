@@ -28,6 +28,7 @@ from .genome import CELL_TYPES
 from .lamarck import grow_from_members, inherit_from_population, update_colony_weights
 from .pheromones import evaporate, forward_bias, penalize, regularization, reward
 from .population import Member, Population, structure_key
+from .pruning import prune_edges
 
 CHECKPOINT_VERSION = 2
 CHECKPOINT_KEYS = ("version", "config", "n_inputs", "trainer_kwargs", "random_state",
@@ -90,8 +91,9 @@ class ASNESearch:
     population : Population
     history : list of dict
         One record per trained RNN, in completion order, with keys
-        :data:`HISTORY_FIELDS`: ``stage`` is "search" for a candidate and
-        "refine" for the further training of the best network at the end;
+        :data:`HISTORY_FIELDS`: ``stage`` is "search" for a candidate,
+        "refine" for the further training of the best network at the end
+        and "prune" for its pruning (no epochs);
         ``mae``, ``best_mae`` (best so far) and ``fitness`` (validation MSE)
         are in ``error_scale`` units; ``epochs_spent`` counts
         every epoch trained so far; ``n_<cell>`` count active nodes of each
@@ -181,11 +183,11 @@ class ASNESearch:
         Returns
         -------
         Candidate or None
-            None while the population is empty, or when the last trained RNN
-            already was a refinement.
+            None while the population is empty, or when the search already
+            ended with a refinement (or pruning).
         """
         best = self.population.best
-        if best is None or self.history[-1]["stage"] == "refine":
+        if best is None or self.history[-1]["stage"] != "search":
             return None
         k = self.config.refine_members
         if k > 1 and len(self.population) > 1:
@@ -228,13 +230,55 @@ class ASNESearch:
             reward(self.colony, genome, f, c, reg)
         elif decision == "penalize":
             penalize(self.colony, genome, c)
+        self._record(cand, result, decision, train_seconds)
+        return decision
+
+    def prune_best(self, X_val, y_val):
+        """Drop the best network's smallest edges while its validation MSE does not rise.
+
+        The pruned network (:func:`~rnnkit.asne.pruning.prune_edges`, no
+        training) takes the best member's place, and one history row (stage
+        "prune", no epochs) records it.  Needs the built-in trainer's cell
+        parameters (``node_params``).  Does nothing before the first result or
+        when the search already ended with a pruning.
+
+        Parameters
+        ----------
+        X_val : list of ndarray, each of shape (T_k, n_inputs)
+        y_val : list of ndarray, each of shape (T_k,)
+            The validation series of :meth:`run`, in the trainer's units.
+        """
+        best = self.population.best
+        if best is None or self.history[-1]["stage"] == "prune":
+            return
+        if best.node_params is None:
+            raise ValueError("pruning needs the cell parameters of the built-in trainer; "
+                             "this search's trainer does not report node_params")
+        genome, result = prune_edges(best.genome, best.edge_weights, best.node_params,
+                                     X_val, y_val)
+        cand = Candidate(self.n_generated, genome, 0, 0, stage="prune", epochs=0)
+        self.n_generated += 1
+        decision = "reject"
+        if result.n_params < best.n_params:
+            decision = "replace"
+            key = structure_key(genome)
+            self.population.members = [m for m in self.population.members[1:] if m.key != key]
+            self.population.apply(
+                Member(result.fitness, result.mae, genome, result.params, result.edge_weights,
+                       result.n_params, cand.index, key, result.node_params), "insert")
+        self._record(cand, result, decision)
+
+    def _record(self, cand, result, decision, train_seconds=np.nan):
+        """Append the history row of a trained (or pruned) candidate."""
+        genome = cand.genome
         node_active, edge_active = genome.active_elements()
         epochs = int(cand.epochs if cand.epochs is not None else self.trainer_kwargs["epochs"])
         spent = self.history[-1]["epochs_spent"] if self.history else 0
         best = self.population.best
         cells = np.bincount(genome.node_cell[node_active], minlength=len(CELL_TYPES))
         self.history.append({
-            "candidate": cand.index, "stage": cand.stage, "fitness": f * self.error_scale ** 2,
+            "candidate": cand.index, "stage": cand.stage,
+            "fitness": float(result.fitness) * self.error_scale ** 2,
             "mae": float(result.mae) * self.error_scale,
             "best_mae": np.nan if best is None else best.mae * self.error_scale,
             "epochs": epochs, "epochs_spent": spent + epochs,
@@ -246,12 +290,11 @@ class ASNESearch:
             "train_seconds": float(train_seconds), "wall_seconds": self._wall,
         })
         self._report()
-        return decision
 
     # ------------------------------------------------------------ the loop
     def run(self, X_train, y_train, X_val, y_val, n_candidates, *, n_jobs=1, executor=None,
             checkpoint=None, checkpoint_every=10, mp_context="spawn", worker_setup=None,
-            refine_epochs=0):
+            refine_epochs=0, prune=False):
         """Search until ``n_candidates`` candidates have returned in total.
 
         Parameters
@@ -283,11 +326,18 @@ class ASNESearch:
             After the last candidate, train the best network this many more
             epochs from its trained values (one more history row, stage
             "refine"); it replaces the best if its validation MSE is lower.
+        prune : bool, default=False
+            At the end, drop the best network's smallest edges while its
+            validation MSE does not rise (:meth:`prune_best`; built-in
+            trainer only).
 
         Returns
         -------
         self
         """
+        if prune and self.trainer is not None:
+            raise ValueError("prune=True needs the built-in trainer (trainer=None): the pruned "
+                             "network is scored with rnnkit's own cells")
         trainer = self._resolve_trainer()
         data = (list(X_train), list(y_train), list(X_val), list(y_val))
         n_jobs = int(n_jobs)
@@ -377,6 +427,8 @@ class ASNESearch:
                 if own:
                     executor.shutdown(wait=True, cancel_futures=True)
                     shutil.rmtree(tmpdir, ignore_errors=True)
+        if prune:
+            self.prune_best(data[2], data[3])
         tick()
         if checkpoint is not None:
             self.save(checkpoint)
@@ -458,8 +510,9 @@ class ASNESearch:
             return
         h = self.history[-1]
         n = len(self.history)
-        if self.verbose >= 2 or n % 10 == 0 or h["stage"] == "refine":
-            print(f"[ASNE] {n:5d} {'refined' if h['stage'] == 'refine' else 'candidates'}  "
+        if self.verbose >= 2 or n % 10 == 0 or h["stage"] != "search":
+            label = {"search": "candidates", "refine": "refined", "prune": "pruned"}[h["stage"]]
+            print(f"[ASNE] {n:5d} {label}  "
                   f"{h['epochs_spent']:6d} epochs  {h['wall_seconds']:8.1f}s  "
                   f"last mae={h['mae']:.4g} ({h['decision']}, {h['n_nodes']} nodes, "
                   f"{h['n_edges']} edges, {h['n_params']} params)  best mae={h['best_mae']:.4g}",

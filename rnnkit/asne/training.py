@@ -147,13 +147,46 @@ def train_genome(genome, X_train, y_train, X_val, y_val, *, epochs, learning_rat
         if val_mse < best[0]:
             best = (val_mse, val_mae, params.copy())
     fitness, mae, best_params = best
+    return _result(genome, graph, best_params, fitness, mae, history)
+
+
+def evaluate_genome(genome, X_val, y_val):
+    """A genome's validation scores at its start values, without training.
+
+    Parameters
+    ----------
+    genome : Genome
+        Every active edge and cell has a start value (``edge_weight``,
+        ``node_params``), e.g. a trained network's.
+    X_val : list of ndarray, each of shape (T_k, n_inputs)
+    y_val : list of ndarray, each of shape (T_k,)
+
+    Returns
+    -------
+    TrainResult
+        ``fitness`` and ``mae`` as :func:`train_genome` reports them;
+        ``history`` has no rows.
+    """
+    graph = compile_genome(genome)
+    X_val, y_val = _check_series(X_val, y_val, graph.n_inputs, "validation")
+    params = _start_values(genome, graph)
+    if np.isnan(params).any():
+        raise ValueError("evaluate_genome needs a start value for every active edge and cell "
+                         "(genome.edge_weight and genome.node_params).")
+    H, S, _ = graph_rnn.workspace(graph, max(len(x) for x in X_val))
+    mse, mae = _evaluate(graph, params, X_val, y_val, H, S)
+    return _result(genome, graph, params, mse, mae, np.empty((0, 3)))
+
+
+def _result(genome, graph, params, fitness, mae, history):
+    """A TrainResult with ``params`` spread over the genome's edges and cells."""
     edge_weights = np.full(genome.n_edges, np.nan)
     active = graph.edge_param >= 0
-    edge_weights[active] = best_params[graph.edge_param[active]]
+    edge_weights[active] = params[graph.edge_param[active]]
     node_params = np.full((genome.n_nodes, MAX_CELL_PARAMS), np.nan)
     position, slot = node_param_index(graph)
-    node_params[graph.order[position], slot] = best_params[:graph.n_node_params]
-    return TrainResult(params=best_params, edge_weights=edge_weights, node_params=node_params,
+    node_params[graph.order[position], slot] = params[:graph.n_node_params]
+    return TrainResult(params=params, edge_weights=edge_weights, node_params=node_params,
                        fitness=float(fitness), mae=float(mae), n_params=graph.n_params,
                        history=history)
 
@@ -204,6 +237,20 @@ def initial_params(genome, graph, rng, new_weights="uniform"):
     """
     if new_weights not in NEW_WEIGHTS:
         raise ValueError(f"new_weights must be one of {NEW_WEIGHTS}, got {new_weights!r}.")
+    given = _start_values(genome, graph)
+    known = ~np.isnan(given)
+    params = rng.uniform(-0.5, 0.5, graph.n_params)
+    if new_weights == "normal" and known.sum() >= 2:
+        params[~known] = rng.normal(given[known].mean(), given[known].std(ddof=1),
+                                    graph.n_params - known.sum())
+    elif new_weights == "zero" and known.any():
+        params[graph.n_node_params:][~known[graph.n_node_params:]] = 0.0
+    params[known] = given[known]
+    return params
+
+
+def _start_values(genome, graph):
+    """The genome's start values in the flat layout of ``graph`` (NaN where none is given)."""
     given = np.full(graph.n_params, np.nan)
     if genome.node_params is not None:
         p = np.asarray(genome.node_params, dtype=np.float64)
@@ -218,15 +265,7 @@ def initial_params(genome, graph, rng, new_weights="uniform"):
             raise ValueError(f"genome.edge_weight has shape {w.shape}, expected ({genome.n_edges},).")
         active = graph.edge_param >= 0
         given[graph.edge_param[active]] = w[active]
-    known = ~np.isnan(given)
-    params = rng.uniform(-0.5, 0.5, graph.n_params)
-    if new_weights == "normal" and known.sum() >= 2:
-        params[~known] = rng.normal(given[known].mean(), given[known].std(ddof=1),
-                                    graph.n_params - known.sum())
-    elif new_weights == "zero" and known.any():
-        params[graph.n_node_params:][~known[graph.n_node_params:]] = 0.0
-    params[known] = given[known]
-    return params
+    return given
 
 
 def _seed_scale(err, error_seed):

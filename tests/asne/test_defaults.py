@@ -68,8 +68,8 @@ def test_history_is_a_table_of_the_search(fitted):
     np.testing.assert_array_equal(h["epochs_spent"], np.cumsum(h["epochs"]))
     best_so_far = [h["mae"][np.nanargmin(h["fitness"][:i + 1])] for i in range(len(rows))]
     np.testing.assert_allclose(h["best_mae"], best_so_far)
-    assert h["epochs_spent"][-1] == 6 * 3 + fitted.search_.history[-1]["epochs"] * (
-        h["stage"][-1] == "refine")
+    assert list(h["stage"]) == ["search"] * 6 + ["refine", "prune"]
+    assert h["epochs_spent"][-1] == 6 * 3 + REFINE_SHARE * 6 * 3 and h["epochs"][-1] == 0
     np.testing.assert_array_equal(sum(h[f"n_{c}"] for c in CELL_TYPES), h["n_nodes"])
     # errors in the target's units: the best network's MAE is the history's
     best = int(np.argmin(h["fitness"]))
@@ -79,8 +79,8 @@ def test_history_is_a_table_of_the_search(fitted):
 
 def test_the_refinement_takes_three_quarters_of_the_epochs(fitted):
     h = fitted.history_
-    assert list(h["stage"]) == ["search"] * 6 + ["refine"]
-    assert h["epochs"][-1] == REFINE_SHARE * 6 * 3 == 3 * 6 * 3
+    assert list(h["stage"]) == ["search"] * 6 + ["refine", "prune"]
+    assert h["epochs"][6] == REFINE_SHARE * 6 * 3 == 3 * 6 * 3
     assert h["epochs_spent"][-1] == 4 * 6 * 3
 
 
@@ -89,9 +89,10 @@ def test_the_refinement_grows_from_the_whole_population(task, fitted):
     assert search.config.refine_members == fitted.population_size == 10
     # six candidates, all in the population: the refined network is their union
     best_candidate = int(np.argmin(h["fitness"][:6]))
-    assert h["n_params"][-1] > h["n_params"][best_candidate]
-    assert h["n_edges"][-1] >= h["n_edges"][:6].max()
-    assert h["fitness"][-1] <= h["fitness"][best_candidate]  # it starts as the best network
+    assert h["stage"][6] == "refine"
+    assert h["n_params"][6] > h["n_params"][best_candidate]
+    assert h["n_edges"][6] >= h["n_edges"][:6].max()
+    assert h["fitness"][6] <= h["fitness"][best_candidate]  # it starts as the best network
     X, y, _, _ = task
     grown = ASNERegressor(n_candidates=6, epochs=3, random_state=0, population_size=2).fit(X, y)
     assert grown.search_.config.refine_members == 2
@@ -105,10 +106,12 @@ def test_best_network_applies_the_scaling_itself(task, fitted):
     np.testing.assert_allclose(back.predict(X_test[:1])[0], fitted.predict(X_test[:1])[0])
     # scaling makes the search blind to the data's units: the same structures,
     # the same errors in the target's units (rounding differences grow over a
-    # search's later training, so the first candidates are compared)
+    # search's later training, so the first candidates are compared; the
+    # pruning, which keeps ties in validation MSE, is left out)
     shifted = ASNERegressor(n_candidates=6, epochs=3, random_state=0).fit(
         [x * 1000 - 7 for x in X], [t * 1000 - 7 for t in y])
-    np.testing.assert_array_equal(shifted.history_["n_edges"], fitted.history_["n_edges"])
+    np.testing.assert_array_equal(shifted.history_["n_edges"][:-1],
+                                  fitted.history_["n_edges"][:-1])
     np.testing.assert_allclose(shifted.history_["mae"][:3], 1000 * fitted.history_["mae"][:3],
                                rtol=1e-4)
 
@@ -134,6 +137,16 @@ def test_the_spec_modes_keep_the_papers_settings(task, mode):
     assert not est.search_.trainer_kwargs["evaluate_initial"]
     assert not c.direct_inputs and c.refine_members == 1
     assert set(est.history_["stage"]) == {"search"}
+
+
+def test_pruning_needs_the_built_in_trainer(task):
+    from _standin import predict_surrogate, surrogate_train
+    X, y, _, _ = task
+    est = ASNERegressor(n_candidates=3, epochs=1, random_state=0, trainer=surrogate_train,
+                        predictor=predict_surrogate).fit(X, y)
+    assert list(est.history_["stage"]) == ["search"] * 3 + ["refine"]  # "auto": no pruning
+    with pytest.raises(ValueError, match="built-in trainer"):
+        est.set_params(prune=True).fit(X, y)
 
 
 def test_without_a_baseline_every_candidate_sees_every_input(task, fitted):

@@ -1,17 +1,22 @@
 """Inheritance beyond the papers: every parameter, from the colony or from the
-best population member; the trainer's start values; refinement; history."""
+best population member; the trainer's start values; refinement; pruning;
+history."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from rnnkit.asne.ants import build_genome, explorer_march
 from rnnkit.asne.colony import Colony
 from rnnkit.asne.config import make_config
-from rnnkit.asne.genome import CELL_N_PARAMS, CELL_TYPES, MAX_CELL_PARAMS, merge_genomes
+from rnnkit.asne.genome import (CELL_N_PARAMS, CELL_TYPES, MAX_CELL_PARAMS, drop_edges,
+                                merge_genomes)
 from rnnkit.asne.graph import compile_genome, layered_genome
 from rnnkit.asne.lamarck import inherit_from_population, update_colony_weights
 from rnnkit.asne.population import Member, Population, structure_key
+from rnnkit.asne.pruning import prune_edges
 from rnnkit.asne.search import HISTORY_FIELDS, ASNESearch
-from rnnkit.asne.training import initial_params, predict_genome, train_genome
+from rnnkit.asne.training import evaluate_genome, initial_params, predict_genome, train_genome
 
 
 
@@ -235,3 +240,62 @@ def test_grown_refinement_starts_as_the_best_network_and_has_more_units(data):
     s.receive(cand, res)
     assert s.history[-1]["stage"] == "refine" and s.history[-1]["n_params"] == len(grown)
     assert s.best.fitness == min(h["fitness"] for h in s.history)
+
+
+def test_dropping_edges_keeps_the_other_edges_start_values(data):
+    s = _search(data, lamarckian="elite", inherit="all")
+    s.run(*data, 4)
+    best = s.best
+    genome = replace(best.genome, edge_weight=best.edge_weights, node_params=best.node_params)
+    _, active = genome.active_elements()
+    drop = np.flatnonzero(active)[:2]
+    smaller = drop_edges(genome, drop)
+    keep = np.setdiff1d(np.arange(genome.n_edges), drop)
+    assert smaller.n_edges == genome.n_edges - 2 and smaller.n_nodes == genome.n_nodes
+    np.testing.assert_array_equal(smaller.edge_innovation, genome.edge_innovation[keep])
+    np.testing.assert_array_equal(smaller.edge_weight, genome.edge_weight[keep])
+    # scoring a trained network at its values gives the trainer's scores
+    scored = evaluate_genome(genome, data[2], data[3])
+    assert scored.fitness == pytest.approx(best.fitness, rel=1e-12)
+    np.testing.assert_array_equal(scored.params, best.params)
+    with pytest.raises(ValueError, match="start value"):
+        evaluate_genome(replace(genome, node_params=None), data[2], data[3])
+
+
+def test_pruning_drops_the_grown_network_s_idle_edges_and_keeps_its_error(data):
+    s = _search(data, lamarckian="elite", inherit="all", refine_members=3)
+    s.run(*data, 6)
+    best = s.best
+    cand = s.propose_refinement(2)
+    grown = cand.genome  # computes the best network's output; its new edges start at zero
+    start = evaluate_genome(grown, data[2], data[3])
+    pruned, result = prune_edges(grown, grown.edge_weight, grown.node_params, data[2], data[3])
+    assert result.fitness <= start.fitness
+    assert result.n_params < start.n_params
+    assert structure_key(pruned)[1] != structure_key(grown)[1]
+    again = evaluate_genome(pruned, data[2], data[3])
+    assert again.fitness == result.fitness and again.n_params == result.n_params
+    # every edge that starts at zero goes, none with a trained weight does
+    _, kept = pruned.active_elements()
+    assert np.all(pruned.edge_weight[kept] != 0)
+    assert set(best.key[1]) <= set(pruned.edge_innovation[kept].tolist())
+    with pytest.raises(ValueError, match="step"):
+        prune_edges(grown, grown.edge_weight, grown.node_params, data[2], data[3], step=0)
+
+
+def test_a_pruned_search_ends_with_a_smaller_best_network(data):
+    s = _search(data, lamarckian="elite", inherit="all", refine_members=3)
+    s.run(*data, 6, refine_epochs=2, prune=True)
+    h = s.history_arrays()
+    assert list(h["stage"]) == ["search"] * 6 + ["refine", "prune"]
+    assert h["epochs"][-1] == 0 and h["epochs_spent"][-1] == h["epochs_spent"][-2]
+    assert h["fitness"][-1] <= h["fitness"][-2] * (1 + 1e-12)
+    if h["decision"][-1] == "replace":
+        assert s.best.n_params == h["n_params"][-1] < h["n_params"][-2]
+        assert s.best.index == h["candidate"][-1]
+    assert len({m.key for m in s.population}) == len(s.population)
+    # a second run call neither refines nor prunes again
+    s.run(*data, 6, refine_epochs=2, prune=True)
+    assert len(s.history) == 8
+    with pytest.raises(ValueError, match="built-in trainer"):
+        ASNESearch(3, s.config, trainer=train_genome).run(*data, 2, prune=True)
