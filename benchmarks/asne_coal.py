@@ -27,7 +27,8 @@ Parts (``--skip`` any of them):
     ``ASNERegressor`` at its defaults except ``n_candidates`` (a quarter
     of the budget's epochs divided by ``epochs`` per candidate: the default
     refinement trains the best network, grown into the union of the
-    population's structures, for the other three quarters; with
+    population's structures, for the other three quarters, and the
+    validated pruning at the end costs no epochs; with
     ``--refine-fraction`` that share of the budget), ``n_jobs`` and
     ``random_state`` (and any ``--set NAME=VALUE``, for choosing settings),
     fitted on the raw files with ``validation_data``.
