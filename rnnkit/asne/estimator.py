@@ -59,8 +59,9 @@ class ASNERegressor(RegressorMixin, BaseEstimator):
     best network further at the end (``refine_epochs``), grown into the
     union of the population's structures (``refine_members``), then drops
     its smallest edges while the validation error does not rise
-    (``prune``); when the target is the next value of an input column, the networks learn its change from
-    that last value (``baseline_feature``); ``"intended"`` is
+    (``prune``); when the target is the next value of an input column, the
+    networks learn its change from that last value (``baseline_feature``);
+    ``"intended"`` is
     the papers' algorithm and ``"faithful"`` the reference code's rules
     (see ``switches``), both with the paper's settings.  Any parameter set explicitly
     overrides the mode.
