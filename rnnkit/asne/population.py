@@ -101,6 +101,11 @@ class Population:
             return "reject"
         return "insert"
 
+    def substitute(self, old, member):
+        """Put ``member`` in the place of ``old`` (and of any member of its structure)."""
+        self.members = [m for m in self.members if m is not old and m.key != member.key]
+        self.apply(member, "insert")
+
     def apply(self, member, decision):
         """Carry out a decision of :meth:`decide`."""
         if decision == "replace":

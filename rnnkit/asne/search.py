@@ -261,11 +261,9 @@ class ASNESearch:
         decision = "reject"
         if result.n_params < best.n_params:
             decision = "replace"
-            key = structure_key(genome)
-            self.population.members = [m for m in self.population.members[1:] if m.key != key]
-            self.population.apply(
-                Member(result.fitness, result.mae, genome, result.params, result.edge_weights,
-                       result.n_params, cand.index, key, result.node_params), "insert")
+            self.population.substitute(best, Member(
+                result.fitness, result.mae, genome, result.params, result.edge_weights,
+                result.n_params, cand.index, structure_key(genome), result.node_params))
         self._record(cand, result, decision)
 
     def _record(self, cand, result, decision, train_seconds=np.nan):
